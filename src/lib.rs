@@ -1,0 +1,4 @@
+//! persona: marketing personas inside PostgreSQL.
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!();
