@@ -1,4 +1,45 @@
 //! persona: marketing personas inside PostgreSQL.
+//!
+//! The numerical work lives in the `persona-math` crate; this crate is the PostgreSQL glue,
+//! one module per concern: argument reading (`arrays`), errors, settings (`guc`), model values
+//! (`model`), the registry, and scoring (`score`). SQL objects that SQL says best (tables,
+//! views, registry procedures) live in `sql/`.
+
 use pgrx::prelude::*;
 
+mod arrays;
+mod error;
+mod guc;
+mod model;
+mod registry;
+mod score;
+mod spi_read;
+
 ::pgrx::pg_module_magic!();
+
+extension_sql_file!("../sql/bootstrap.sql", name = "bootstrap", bootstrap);
+extension_sql_file!(
+    "../sql/registry.sql",
+    name = "registry",
+    requires = ["bootstrap"]
+);
+extension_sql_file!("../sql/scoring.sql", name = "scoring", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::register();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {}
+
+/// Used by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}

@@ -37,7 +37,12 @@ pub fn nearest_index(x: &[f64], centroids: &[f64]) -> usize {
 
 /// Nearest and runner-up centroid of `x`; ties go to the lower index for both places.
 pub fn nearest(x: &[f64], centroids: &[f64]) -> Nearest {
-    let mut n = Nearest { best: 0, best_d2: f64::INFINITY, second: None, second_d2: f64::INFINITY };
+    let mut n = Nearest {
+        best: 0,
+        best_d2: f64::INFINITY,
+        second: None,
+        second_d2: f64::INFINITY,
+    };
     for (j, c) in centroids.chunks_exact(x.len()).enumerate() {
         let d2 = sq_euclidean(x, c);
         if d2 < n.best_d2 {

@@ -1,0 +1,33 @@
+# persona: the two commands of the README, and the pieces they are made of.
+#   make demo    install what is missing, build, start the private cluster, run the demo
+#   make test    the whole test suite (what CI runs)
+# Both are idempotent: a second run reuses what the first installed and built.
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+CARGO_PROFILE ?= --release
+
+.PHONY: demo test deps install start stop psql bench clean lint unit regress
+
+demo: install start
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+deps:
+	bash scripts/install-deps.sh
+
+install: deps
+	cargo pgrx install $(CARGO_PROFILE) --pg-config $(PG_CONFIG)
+
+start: deps
+	bash scripts/cluster.sh start
+
+stop:
+	bash scripts/cluster.sh stop
+
+psql:
+	@env $$(bash scripts/cluster.sh env) psql
+
+clean: stop
+	rm -rf .pg results

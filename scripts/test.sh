@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting and lints, the math crate's unit tests, then the SQL
+# surface against the installed extension in the private cluster (pg_regress, plain SQL with
+# expected output in tests/pg_regress). Prints one closing "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+bash scripts/install-deps.sh
+
+echo "== format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== persona-math unit tests"
+cargo test -p persona-math --quiet 2>&1 | tee /tmp/persona-unit.log
+unit_passed=$(grep -Eo '[0-9]+ passed' /tmp/persona-unit.log | awk '{s+=$1} END {print s+0}')
+
+echo "== build and install the extension"
+cargo pgrx install --release --pg-config "$PG_CONFIG" > /tmp/persona-install.log 2>&1 ||
+    { cat /tmp/persona-install.log; exit 1; }
+
+echo "== SQL tests (pg_regress)"
+bash scripts/cluster.sh start
+trap 'bash scripts/cluster.sh stop' EXIT
+eval "export $(bash scripts/cluster.sh env)"
+out=results/pg_regress
+mkdir -p "$out"
+set +e
+"$($PG_CONFIG --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+    --host="$PGHOST" --port="$PGPORT" --user=postgres \
+    --bindir="$($PG_CONFIG --bindir)" --inputdir=tests/pg_regress --outputdir="$out" \
+    --dbname=persona_regress --schedule=tests/pg_regress/schedule | tee "$out/summary.log"
+status=${PIPESTATUS[0]}
+set -e
+[ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
+sql_failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.log" || true)
+sql_total=$(grep -cE '^(test |     )?[a-z_0-9 ]+\.\.\. (ok|FAILED)|^(not )?ok ' "$out/summary.log" || true)
+echo "persona: $((unit_passed + sql_total - sql_failed)) passed, $sql_failed failed"
+exit "$status"

@@ -1,0 +1,34 @@
+-- Scoring with a model value instead of a model name. These read no table, so they are
+-- IMMUTABLE: a distributed planner (Citus) may push them to the nodes that hold the rows, with
+-- the value computed once where the registry lives:
+--   SELECT persona.assign(features, (SELECT persona.model_value('dtc'))) FROM customers;
+CREATE FUNCTION persona.assign(features float8[], model persona.persona_model)
+RETURNS text
+AS 'MODULE_PATHNAME', 'assign_value_wrapper'
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION persona.assign_id(features float8[], model persona.persona_model)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'assign_id_value_wrapper'
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION persona.assign(float8[], persona.persona_model) IS
+    'Label of the nearest persona under a model value (IMMUTABLE kernel; reads no table).';
+COMMENT ON FUNCTION persona.assign_id(float8[], persona.persona_model) IS
+    '1-based id of the nearest persona under a model value (IMMUTABLE kernel).';
+COMMENT ON FUNCTION assign_persona(float8[]) IS
+    'Label of the nearest persona under the default model''s production version.';
+COMMENT ON FUNCTION assign_persona(float8[], text) IS
+    'Label of the nearest persona under the named model''s production version.';
+COMMENT ON FUNCTION assign_persona_id(float8[]) IS
+    '1-based id of the nearest persona under the default model''s production version.';
+COMMENT ON FUNCTION assign_persona_id(float8[], text) IS
+    '1-based id of the nearest persona under the named model''s production version.';
+COMMENT ON FUNCTION persona.nearest(float8[], text) IS
+    'The nearest persona, the runner-up and the margin between them (Euclidean distances).';
+COMMENT ON FUNCTION persona.model_value(text) IS
+    'The production version of a model as a persona_model value, for persona.assign.';
+COMMENT ON FUNCTION persona.import_centroids(text, float8[], text[], text[], boolean) IS
+    'Registers a k x d matrix of centroids as a new version of a model; returns the version.';
+COMMENT ON TYPE persona.persona_model IS
+    'A self-contained model version: features, labels, centroids and standardization (JSON text).';
