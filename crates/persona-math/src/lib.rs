@@ -4,6 +4,7 @@
 //! plain values back, so every algorithm is tested with `cargo test -p persona-math`, fast and
 //! without a database. Matrices are row-major `&[f64]` with an explicit column count `d`.
 
+pub mod centroids;
 pub mod distance;
 pub mod drift;
 pub mod kmeans;
