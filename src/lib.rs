@@ -13,6 +13,7 @@ mod guc;
 mod model;
 mod registry;
 mod score;
+mod source;
 mod spi_read;
 
 ::pgrx::pg_module_magic!();

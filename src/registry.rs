@@ -148,23 +148,39 @@ fn names(
 
 /// The production version of `model` as a value (read with the statement's snapshot).
 pub fn production(model: &str) -> Result<PersonaModel> {
-    let rows = spi_read::select(
-        "SELECT version, features, labels, centroids, scaler_mean, scaler_scale
-           FROM persona.model_versions WHERE model = $1 AND stage = 'production'",
-        &[model],
-        |row| PersonaModel {
-            model: model.to_string(),
-            version: row.get::<i32>(1).unwrap_or_default(),
-            features: row.get::<Vec<String>>(2).unwrap_or_default(),
-            labels: row.get::<Vec<String>>(3).unwrap_or_default(),
-            centroids: rows_of(row.get::<Vec<f64>>(4).unwrap_or_default(), row),
-            scaler_mean: row.get::<Vec<f64>>(5),
-            scaler_scale: row.get::<Vec<f64>>(6),
-        },
-    )?;
+    let rows = read_versions(model, "stage = 'production'", &[model])?;
     rows.into_iter()
         .next()
         .ok_or_else(|| missing_production(model))
+}
+
+/// One version of `model` as a value; 42704 if it does not exist.
+pub fn version(model: &str, version: i32) -> Result<PersonaModel> {
+    let v = version.to_string();
+    let rows = read_versions(model, "version = $2::integer", &[model, &v])?;
+    rows.into_iter().next().ok_or_else(|| {
+        undefined_object(format!(
+            "version {version} of model \"{model}\" does not exist"
+        ))
+        .hint("The versions of a model are listed in persona.models.")
+    })
+}
+
+/// Versions of `model` matching `condition` (parameters: $1 = model, then `params[1..]`).
+fn read_versions(model: &str, condition: &str, params: &[&str]) -> Result<Vec<PersonaModel>> {
+    let query = format!(
+        "SELECT version, features, labels, centroids, scaler_mean, scaler_scale
+           FROM persona.model_versions WHERE model = $1 AND {condition}"
+    );
+    spi_read::select(&query, params, |row| PersonaModel {
+        model: model.to_string(),
+        version: row.get::<i32>(1).unwrap_or_default(),
+        features: row.get::<Vec<String>>(2).unwrap_or_default(),
+        labels: row.get::<Vec<String>>(3).unwrap_or_default(),
+        centroids: rows_of(row.get::<Vec<f64>>(4).unwrap_or_default(), row),
+        scaler_mean: row.get::<Vec<f64>>(5),
+        scaler_scale: row.get::<Vec<f64>>(6),
+    })
 }
 
 /// Splits a flattened k × d matrix into rows, d taken from the row's feature list.

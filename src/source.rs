@@ -1,0 +1,131 @@
+//! Reading numeric feature columns from a user's table or view.
+//!
+//! Fitting, baselines and drift checks all read "these columns of that relation". The column
+//! names come from users, so they are checked against the catalog and always quoted as
+//! identifiers: a feature called `x1; DROP TABLE t` is an unknown column, nothing else. The
+//! query runs with the caller's rights, so a relation the caller may not read fails with
+//! PostgreSQL's own 42501.
+
+use crate::error::{invalid, Code, PersonaError, Result};
+use crate::registry::spi_error;
+use crate::spi_read;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+/// Types a feature column may have; each casts to float8 exactly or by rounding.
+const NUMERIC_TYPES: [&str; 6] = [
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double precision",
+    "numeric",
+];
+
+/// A relation and the feature columns to read from it.
+pub struct Source {
+    /// The relation as PostgreSQL prints it (quoted and schema-qualified where needed).
+    pub relation: String,
+    pub features: Vec<String>,
+}
+
+impl Source {
+    /// Checks that `relation` has every feature as a numeric column.
+    pub fn new(relation: pg_sys::Oid, features: &[String]) -> Result<Source> {
+        if features.is_empty() {
+            return Err(invalid("features must name at least one column"));
+        }
+        let name = relation_name(relation)?;
+        for feature in features {
+            check_column(relation, &name, feature)?;
+        }
+        Ok(Source {
+            relation: name,
+            features: features.to_vec(),
+        })
+    }
+
+    /// `SELECT f1::float8, ... FROM relation`, every identifier quoted.
+    pub fn query(&self) -> String {
+        let columns: Vec<String> = self
+            .features
+            .iter()
+            .map(|f| format!("{}::float8", quote_ident(f)))
+            .collect();
+        format!("SELECT {} FROM {}", columns.join(", "), self.relation)
+    }
+
+    pub fn d(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Calls `each` with every row's values (NULL as `None`), reading in batches and checking
+    /// for cancellation between them.
+    pub fn scan(&self, mut each: impl FnMut(&[Option<f64>])) -> Result<()> {
+        let query = self.query();
+        let d = self.d();
+        Spi::connect(|client| {
+            let mut cursor = client.open_cursor(&query, &[]);
+            let mut row = vec![None; d];
+            loop {
+                pgrx::check_for_interrupts!();
+                let batch = cursor.fetch(10_000)?;
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                for tuple in batch {
+                    for (j, value) in row.iter_mut().enumerate() {
+                        *value = tuple.get::<f64>(j + 1)?;
+                    }
+                    each(&row);
+                }
+            }
+        })
+        .map_err(|e: pgrx::spi::Error| spi_error(e))
+    }
+}
+
+/// The relation's printed name, or 42P01 if the oid names no relation.
+fn relation_name(relation: pg_sys::Oid) -> Result<String> {
+    let oid = relation.to_u32().to_string();
+    let name = spi_read::select(
+        "SELECT c.oid::regclass::text FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+        &[&oid],
+        |row| row.get::<String>(1),
+    )?;
+    name.into_iter().flatten().next().ok_or_else(|| {
+        PersonaError::new(
+            Code::ERRCODE_UNDEFINED_TABLE,
+            format!("relation {oid} does not exist"),
+        )
+    })
+}
+
+/// 42703 for a missing column, 42804 for one that is not numeric.
+fn check_column(relation: pg_sys::Oid, relname: &str, column: &str) -> Result<()> {
+    let oid = relation.to_u32().to_string();
+    let types = spi_read::select(
+        "SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid = $1::oid AND a.attname = $2 AND a.attnum > 0
+            AND NOT a.attisdropped",
+        &[&oid, column],
+        |row| row.get::<String>(1).unwrap_or_default(),
+    )?;
+    match types.first() {
+        None => Err(PersonaError::new(
+            Code::ERRCODE_UNDEFINED_COLUMN,
+            format!("column \"{column}\" does not exist in {relname}"),
+        )),
+        Some(t) if !NUMERIC_TYPES.contains(&t.as_str()) => Err(PersonaError::new(
+            Code::ERRCODE_DATATYPE_MISMATCH,
+            format!("column \"{column}\" of {relname} is of type {t}, not a number"),
+        )
+        .hint("Features must be smallint, integer, bigint, real, double precision or numeric.")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Quotes an identifier as PostgreSQL's quote_ident does: always, doubling inner quotes.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
