@@ -50,7 +50,9 @@ start() {
     ensure_dir
     init
     if ! as_owner "$BIN/pg_ctl" -D "$PGDIR/data" status > /dev/null 2>&1; then
-        as_owner "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 start > /dev/null
+        # A Rust backtrace in an error's DETAIL helps nobody reading a cancelled query.
+        as_owner env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+            "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w -t 60 start > /dev/null
     fi
     "$BIN/psql" -h "$PGDIR" -p "$PORT" -U postgres -d postgres -qAtc \
         "SELECT 1 FROM pg_database WHERE datname = 'persona'" | grep -q 1 ||

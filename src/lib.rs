@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 
 mod arrays;
 mod error;
+mod fit;
 mod guc;
 mod model;
 mod registry;
@@ -24,6 +25,7 @@ extension_sql_file!(
     name = "registry",
     requires = ["bootstrap"]
 );
+extension_sql_file!("../sql/fit.sql", name = "fit_sql", requires = ["registry"]);
 extension_sql_file!("../sql/scoring.sql", name = "scoring", finalize);
 
 #[pg_guard]

@@ -166,6 +166,18 @@ pub fn version(model: &str, version: i32) -> Result<PersonaModel> {
     })
 }
 
+/// The features of the model's production version, else of its newest version; `None` for
+/// a model with no version.
+pub fn latest_features(model: &str) -> Result<Option<Vec<String>>> {
+    let rows = spi_read::select(
+        "SELECT features FROM persona.model_versions WHERE model = $1
+          ORDER BY stage = 'production' DESC, version DESC LIMIT 1",
+        &[model],
+        |row| row.get::<Vec<String>>(1),
+    )?;
+    Ok(rows.into_iter().flatten().next())
+}
+
 /// Versions of `model` matching `condition` (parameters: $1 = model, then `params[1..]`).
 fn read_versions(model: &str, condition: &str, params: &[&str]) -> Result<Vec<PersonaModel>> {
     let query = format!(
