@@ -28,6 +28,8 @@ COMMENT ON FUNCTION persona.nearest(float8[], text) IS
     'The nearest persona, the runner-up and the margin between them (Euclidean distances).';
 COMMENT ON FUNCTION persona.model_value(text) IS
     'The production version of a model as a persona_model value, for persona.assign.';
+COMMENT ON FUNCTION persona.model_value(text, integer) IS
+    'Any version of a model as a persona_model value, e.g. to score a staging version.';
 COMMENT ON FUNCTION persona.import_centroids(text, float8[], text[], text[], boolean) IS
     'Registers a k x d matrix of centroids as a new version of a model; returns the version.';
 COMMENT ON TYPE persona.persona_model IS

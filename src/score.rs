@@ -251,6 +251,12 @@ fn model_value(model: default!(Option<&str>, "NULL")) -> PersonaModel {
     registry::production(&name).or_raise()
 }
 
+/// Any version of a model as a value: scores a staging version before it is promoted.
+#[pg_extern(schema = "persona", name = "model_value", stable, strict, parallel_safe)]
+fn model_version_value(model: &str, version: i32) -> PersonaModel {
+    registry::version(model, version).or_raise()
+}
+
 /// The raw bytes of a `persona_model` argument, to recognise the same value on later rows.
 fn value_bytes(fcinfo: pg_sys::FunctionCallInfo, arg: usize) -> Vec<u8> {
     // SAFETY: the function is STRICT, so the argument is a non-null varlena.

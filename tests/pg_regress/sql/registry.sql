@@ -32,6 +32,11 @@ SELECT g, assign_persona('{1}'::float8[], 'flip') AS label,
   FROM generate_series(1, 3) g;
 SELECT assign_persona('{1}'::float8[], 'flip') AS next_statement;
 
+-- Any version can be scored as a value before it is promoted.
+SELECT persona.assign('{1}', persona.model_value('flip', 1)) AS version_1,
+       persona.assign('{1}', persona.model_value('flip', 2)) AS version_2;
+SELECT regress.try($$SELECT persona.model_value('flip', 7)$$);
+
 -- At most one production version per model, enforced by the schema itself.
 SELECT regress.try($$UPDATE persona.model_versions SET stage = 'production' WHERE model = 'flip'$$);
 SELECT regress.try($$UPDATE persona.model_versions SET stage = 'retired' WHERE model = 'flip'$$);
