@@ -20,3 +20,4 @@ CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
 \copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
 SQL
 psql -X -v ON_ERROR_STOP=1 -f demo/label_survey.sql
+psql -X -v ON_ERROR_STOP=1 -f demo/fit_personas.sql
