@@ -252,7 +252,13 @@ fn model_value(model: default!(Option<&str>, "NULL")) -> PersonaModel {
 }
 
 /// Any version of a model as a value: scores a staging version before it is promoted.
-#[pg_extern(schema = "persona", name = "model_value", stable, strict, parallel_safe)]
+#[pg_extern(
+    schema = "persona",
+    name = "model_value",
+    stable,
+    strict,
+    parallel_safe
+)]
 fn model_version_value(model: &str, version: i32) -> PersonaModel {
     registry::version(model, version).or_raise()
 }

@@ -8,5 +8,6 @@ pub mod centroids;
 pub mod distance;
 pub mod drift;
 pub mod kmeans;
+pub mod matching;
 pub mod metrics;
 pub mod scaler;
