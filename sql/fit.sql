@@ -17,7 +17,13 @@ SELECT pg_catalog.pg_extension_config_dump('persona.fit_runs', '');
 
 ALTER TABLE persona.model_versions
     ADD COLUMN run_id bigint REFERENCES persona.fit_runs (run_id),
-    ADD COLUMN sizes bigint[];
+    ADD COLUMN sizes bigint[],
+    ADD COLUMN matched_version integer,
+    ADD COLUMN previous_ids integer[];
+COMMENT ON COLUMN persona.model_versions.matched_version IS
+    'The production version whose personas this version was matched to when it was fitted.';
+COMMENT ON COLUMN persona.model_versions.previous_ids IS
+    'For each persona, the id it had in matched_version (NULL for a new persona).';
 COMMENT ON COLUMN persona.model_versions.run_id IS 'The fit run that produced the version.';
 COMMENT ON COLUMN persona.model_versions.sizes IS
     'Training rows per persona (NULL for imported centroids).';
@@ -51,7 +57,8 @@ SELECT v.model,
        ARRAY(SELECT unnest(v.centroids[p.persona_id:p.persona_id][:])) AS centroid,
        v.sizes[p.persona_id] AS size,
        round(v.sizes[p.persona_id]::numeric
-             / nullif((SELECT sum(s) FROM unnest(v.sizes) s), 0), 4)::float8 AS share
+             / nullif((SELECT sum(s) FROM unnest(v.sizes) s), 0), 4)::float8 AS share,
+       v.previous_ids[p.persona_id] AS previous_id
   FROM persona.model_versions v,
        generate_series(1, v.k) AS p(persona_id)
  ORDER BY v.model, v.version, p.persona_id;
@@ -62,6 +69,8 @@ COMMENT ON COLUMN persona.personas.version IS 'Model version.';
 COMMENT ON COLUMN persona.personas.persona_id IS '1-based persona id within the version.';
 COMMENT ON COLUMN persona.personas.label IS 'Persona name (persona.label renames it).';
 COMMENT ON COLUMN persona.personas.centroid IS 'Centroid in the original units of the features.';
+COMMENT ON COLUMN persona.personas.previous_id IS
+    'Id of the matching persona in the version this one was matched to (see persona.models).';
 COMMENT ON COLUMN persona.personas.size IS 'Training rows assigned to the persona; NULL if imported.';
 COMMENT ON COLUMN persona.personas.share IS 'Share of the training rows; NULL if imported.';
 

@@ -5,6 +5,7 @@
 
 use crate::arrays::{self, Float8Array};
 use crate::error::{invalid, null_value, OrRaise, PersonaError, Result};
+use crate::lineage::{self, Lineage};
 use crate::registry::{self, spi_error, NewVersion};
 use crate::source::Source;
 use persona_math::kmeans::{count_distinct_rows, kmeans, KMeansError, KMeansFit, KMeansParams};
@@ -476,24 +477,23 @@ fn save(
         .collect::<Result<_>>()?;
     let chosen = &runs[best];
     let d = plan.source.d();
-    let mut centroids = chosen.fit.centroids.clone();
+    let mut fitted = chosen.fit.centroids.clone();
     if let Some(s) = scaler {
-        s.inverse_matrix(&mut centroids);
+        s.inverse_matrix(&mut fitted);
     }
+    let lineage = lineage::carry_over(model, &plan.source.features, &fitted, scaler)?;
+    let rows: Vec<&[f64]> = fitted.chunks(d).collect();
+    let all_sizes = sizes(&chosen.fit.labels, chosen.k);
     let version = NewVersion {
         model: model.to_string(),
-        labels: (1..=chosen.k).map(|i| format!("persona {i}")).collect(),
+        labels: lineage.labels.clone(),
         features: plan.source.features.clone(),
-        centroids: centroids.chunks(d).map(<[f64]>::to_vec).collect(),
+        centroids: lineage.order.iter().map(|&i| rows[i].to_vec()).collect(),
         scaler: scaler.map(|s| (s.mean.clone(), s.scale.clone())),
     };
     let number = registry::register(&version, "fit", promote)?;
-    link_run(
-        model,
-        number,
-        ids[best],
-        &sizes(&chosen.fit.labels, chosen.k),
-    )?;
+    let sizes: Vec<i64> = lineage.order.iter().map(|&i| all_sizes[i]).collect();
+    link_run(model, number, ids[best], &sizes, &lineage)?;
     Ok(number)
 }
 
@@ -526,12 +526,20 @@ fn insert_run(model: &str, plan: &Plan, run: &Run) -> Result<i64> {
     .ok_or_else(|| spi_error("no run id returned"))
 }
 
-fn link_run(model: &str, version: i32, run_id: i64, sizes: &[i64]) -> Result<()> {
+fn link_run(
+    model: &str,
+    version: i32,
+    run_id: i64,
+    sizes: &[i64],
+    lineage: &Lineage,
+) -> Result<()> {
     let args: Vec<DatumWithOid> = vec![
         model.into(),
         version.into(),
         run_id.into(),
         sizes.to_vec().into(),
+        lineage.parent.into(),
+        lineage.previous.clone().into(),
     ];
     Spi::run_with_args(
         "UPDATE persona.fit_runs SET version = $2 WHERE run_id = $3 AND model = $1",
@@ -539,7 +547,8 @@ fn link_run(model: &str, version: i32, run_id: i64, sizes: &[i64]) -> Result<()>
     )
     .map_err(spi_error)?;
     Spi::run_with_args(
-        "UPDATE persona.model_versions SET run_id = $3, sizes = $4
+        "UPDATE persona.model_versions
+            SET run_id = $3, sizes = $4, matched_version = $5, previous_ids = $6
           WHERE model = $1 AND version = $2",
         &args,
     )

@@ -11,6 +11,7 @@ mod arrays;
 mod error;
 mod fit;
 mod guc;
+mod lineage;
 mod model;
 mod registry;
 mod score;
@@ -26,6 +27,11 @@ extension_sql_file!(
     requires = ["bootstrap"]
 );
 extension_sql_file!("../sql/fit.sql", name = "fit_sql", requires = ["registry"]);
+extension_sql_file!(
+    "../sql/lifecycle.sql",
+    name = "lifecycle",
+    requires = ["fit_sql"]
+);
 extension_sql_file!("../sql/scoring.sql", name = "scoring", finalize);
 
 #[pg_guard]

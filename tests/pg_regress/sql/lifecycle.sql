@@ -1,0 +1,67 @@
+-- Lifecycle: stable persona ids across retrains, rollback, drop_model.
+
+-- Version 1 is fitted on the first quarter and its personas are named.
+SELECT persona.fit('steady', 'survey_q1', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 3,
+                   n_init => 2, promote => true) AS version;
+SELECT count(persona.label('steady', 1, persona_id, label))
+  FROM (VALUES (1, 'Alpha'), (2, 'Beta'), (3, 'Gamma')) l(persona_id, label);
+
+-- A retrain on another month with another seed finds the same personas in some order; each
+-- keeps its id and label.
+CREATE VIEW survey_feb AS SELECT * FROM survey WHERE survey_date = '2025-02-01';
+SELECT persona.fit('steady', 'survey_feb', k => 3, seed => 4, n_init => 2) AS version;
+CREATE VIEW persona_moves AS
+SELECT n.version, n.persona_id, n.label, n.previous_id,
+       round(sqrt((SELECT sum((a - b) ^ 2) FROM unnest(n.centroid, o.centroid) u(a, b)))::numeric,
+             0) AS moved
+  FROM persona.personas n
+  LEFT JOIN persona.personas o ON o.model = n.model AND o.version = 1
+                              AND o.persona_id = n.previous_id
+ WHERE n.model = 'steady' AND n.version > 1;
+SELECT * FROM persona_moves WHERE version = 2 ORDER BY persona_id;
+SELECT version, matched_version FROM persona.model_versions WHERE model = 'steady' ORDER BY 1;
+-- Without a production version to match, the same fit keeps k-means' own order, which here
+-- differs: its persona 1 is Beta.
+SELECT persona.fit('fresh', 'survey_feb', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 3, seed => 4,
+                   n_init => 2) AS version;
+SELECT f.persona_id, o.label AS same_persona_in_steady
+  FROM persona.personas f
+  CROSS JOIN LATERAL (
+      SELECT o.label FROM persona.personas o WHERE o.model = 'steady' AND o.version = 1
+       ORDER BY (SELECT sum((a - b) ^ 2) FROM unnest(f.centroid, o.centroid) u(a, b)) LIMIT 1) o
+ WHERE f.model = 'fresh' ORDER BY f.persona_id;
+SELECT persona.drop_model('fresh');
+
+-- Month 2025-05 brings a fourth persona: three keep their ids and labels, the new one gets
+-- the next id and a default label.
+CREATE VIEW survey_may AS SELECT * FROM survey WHERE survey_date = '2025-05-01';
+SELECT persona.fit('steady', 'survey_may', k => 4, n_init => 2) AS version;
+SELECT * FROM persona_moves WHERE version = 3 ORDER BY persona_id;
+
+-- With k = 2 one persona disappears: the two left keep their labels; ids are compacted and
+-- previous_id says where each came from.
+SELECT persona.fit('steady', 'survey_q1', k => 2, n_init => 2) AS version;
+SELECT version, persona_id, label, previous_id FROM persona_moves WHERE version = 4
+ ORDER BY persona_id;
+
+-- Rollback restores the version that was production before the current one.
+SELECT persona.promote('steady', 2);
+SELECT persona.promote('steady', 3);
+SELECT persona.rollback('steady') AS restored;
+SELECT version, stage FROM persona.models WHERE model = 'steady' ORDER BY version;
+SELECT persona.rollback('steady') AS restored_again;
+SELECT version, from_stage, to_stage, reason FROM persona.model_events
+ WHERE model = 'steady' AND event_id > (SELECT max(event_id) - 6 FROM persona.model_events)
+ ORDER BY event_id;
+SELECT regress.try($$SELECT persona.rollback('nope')$$);
+SELECT regress.try($$SELECT persona.rollback(NULL)$$);
+SELECT persona.import_centroids('lonely', '{{1}}');
+SELECT regress.try($$SELECT persona.rollback('lonely')$$);
+
+-- drop_model removes a model and everything it owns.
+SELECT persona.drop_model('steady');
+SELECT (SELECT count(*) FROM persona.model_versions WHERE model = 'steady') AS versions,
+       (SELECT count(*) FROM persona.fit_runs WHERE model = 'steady') AS runs,
+       (SELECT count(*) FROM persona.model_events WHERE model = 'steady') AS events;
+SELECT regress.try($$SELECT persona.drop_model('steady')$$);
+SELECT regress.try($$SELECT assign_persona('{1}'::float8[], 'steady')$$);
