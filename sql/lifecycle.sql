@@ -60,3 +60,55 @@ END;
 $$;
 COMMENT ON FUNCTION persona.drop_model(text) IS
     'Removes a model and everything it owns: versions, runs and events.';
+
+-- A version as one self-contained JSON document: everything needed to score it and to know
+-- where it came from. persona.import_model reads it back.
+CREATE FUNCTION persona.export_model(model text, version integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v persona.model_versions;
+    v_run persona.fit_runs;
+BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'model must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT * INTO v FROM persona.model_versions mv
+     WHERE mv.model = export_model.model
+       AND (mv.version = export_model.version
+            OR (export_model.version IS NULL AND mv.stage = 'production'));
+    IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM persona.registered_models m
+                        WHERE m.model = export_model.model) THEN
+            RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704';
+        ELSIF version IS NULL THEN
+            RAISE EXCEPTION 'model "%" has no production version', model
+                USING ERRCODE = '55000', HINT = 'Name the version to export.';
+        END IF;
+        RAISE EXCEPTION 'version % of model "%" does not exist', version, model
+            USING ERRCODE = '42704';
+    END IF;
+    SELECT * INTO v_run FROM persona.fit_runs r WHERE r.run_id = v.run_id;
+    RETURN jsonb_build_object(
+        'format', 'persona-model',
+        'format_version', 1,
+        'model', v.model,
+        'version', v.version,
+        'stage', v.stage,
+        'origin', v.origin,
+        'created_at', v.created_at,
+        'features', to_jsonb(v.features),
+        'labels', to_jsonb(v.labels),
+        'centroids', to_jsonb(v.centroids),
+        'scaler', CASE WHEN v.scaler_mean IS NULL THEN NULL ELSE
+                  jsonb_build_object('mean', to_jsonb(v.scaler_mean),
+                                     'scale', to_jsonb(v.scaler_scale)) END,
+        'sizes', to_jsonb(v.sizes),
+        'params', v_run.params,
+        'metrics', v_run.metrics);
+END;
+$$;
+COMMENT ON FUNCTION persona.export_model(text, integer) IS
+    'A model version (default: production) as a self-contained JSON document.';

@@ -34,3 +34,5 @@ COMMENT ON FUNCTION persona.import_centroids(text, float8[], text[], text[], boo
     'Registers a k x d matrix of centroids as a new version of a model; returns the version.';
 COMMENT ON TYPE persona.persona_model IS
     'A self-contained model version: features, labels, centroids and standardization (JSON text).';
+COMMENT ON FUNCTION persona.import_model(jsonb, text, boolean) IS
+    'Registers a document made by persona.export_model as a new version; returns it.';

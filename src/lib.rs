@@ -17,6 +17,7 @@ mod registry;
 mod score;
 mod source;
 mod spi_read;
+mod transfer;
 
 ::pgrx::pg_module_magic!();
 

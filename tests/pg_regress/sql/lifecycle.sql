@@ -65,3 +65,30 @@ SELECT (SELECT count(*) FROM persona.model_versions WHERE model = 'steady') AS v
        (SELECT count(*) FROM persona.model_events WHERE model = 'steady') AS events;
 SELECT regress.try($$SELECT persona.drop_model('steady')$$);
 SELECT regress.try($$SELECT assign_persona('{1}'::float8[], 'steady')$$);
+
+-- Export and import: a round trip gives identical assignments.
+SELECT jsonb_pretty(persona.export_model('c04', 1) - 'created_at') AS document;
+CREATE TABLE exported AS SELECT persona.export_model('survey', 1) AS doc;
+SELECT persona.import_model(doc, 'survey_copy', promote => true) AS version FROM exported;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE assign_persona_id(f, 'survey') = assign_persona_id(f, 'survey_copy'))
+           AS same_persona
+  FROM (SELECT ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10] AS f FROM survey) s;
+SELECT (persona.export_model('survey_copy') - '{model,created_at,origin,stage,params,metrics}'::text[])
+     = ((SELECT doc FROM exported) - '{model,created_at,origin,stage,params,metrics}'::text[])
+    AS same_document;
+SELECT regress.try($$SELECT persona.export_model('nope')$$);
+SELECT regress.try($$SELECT persona.export_model('draft')$$);
+SELECT regress.try($$SELECT persona.export_model('survey', 99)$$);
+SELECT regress.try($$SELECT persona.import_model(NULL)$$);
+SELECT regress.try($$SELECT persona.import_model('{"format": "other"}')$$);
+SELECT regress.try($$SELECT persona.import_model('[1, 2]')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "model": "x", "features": ["a"], "labels": ["p"],
+      "centroids": [[1, 2]]}')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "features": ["a"], "labels": ["p"], "centroids": [[1]]}')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "model": "x", "features": ["a", "a"], "labels": ["p"],
+      "centroids": [[1, 2]]}')$$);
+SELECT count(*) AS no_model_x FROM persona.models WHERE model = 'x';

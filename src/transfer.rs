@@ -1,0 +1,107 @@
+//! `persona.import_model`: a version exported by `persona.export_model` (possibly from another
+//! database) registered again. The document is checked like any model before it is stored.
+
+use crate::error::{invalid, null_value, Code, OrRaise, PersonaError, Result};
+use crate::model::{PersonaModel, Scorer};
+use crate::registry::{self, spi_error, NewVersion};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The parts of an exported document that a new version needs.
+#[derive(Deserialize)]
+struct Document {
+    format: Option<String>,
+    model: Option<String>,
+    features: Vec<String>,
+    labels: Vec<String>,
+    centroids: Vec<Vec<f64>>,
+    scaler: Option<ScalerDoc>,
+    sizes: Option<Vec<i64>>,
+}
+
+#[derive(Deserialize)]
+struct ScalerDoc {
+    mean: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+/// Registers an exported model document as a new version; returns its number.
+#[pg_extern(schema = "persona", volatile, parallel_unsafe)]
+fn import_model(
+    doc: Option<JsonB>,
+    model: default!(Option<&str>, "NULL"),
+    promote: default!(Option<bool>, "false"),
+) -> i32 {
+    let doc = doc
+        .ok_or_else(|| null_value("doc must not be null"))
+        .or_raise();
+    import(doc.0, model, promote.unwrap_or(false)).or_raise()
+}
+
+fn import(doc: Value, model: Option<&str>, promote: bool) -> Result<i32> {
+    if !doc.is_object() {
+        return Err(invalid("invalid model document: expected a JSON object")
+            .hint("Pass a document made by persona.export_model."));
+    }
+    let doc: Document = serde_json::from_value(doc).map_err(|e| {
+        PersonaError::new(
+            Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("invalid model document: {e}"),
+        )
+        .hint("Pass a document made by persona.export_model.")
+    })?;
+    if doc.format.as_deref() != Some("persona-model") {
+        return Err(invalid(
+            "invalid model document: \"format\" must be \"persona-model\"",
+        ));
+    }
+    let name = match model.map(str::to_string).or(doc.model.clone()) {
+        Some(name) => registry::model_name(Some(&name))?,
+        None => return Err(invalid("the document names no model; pass one")),
+    };
+    let value = PersonaModel {
+        model: name.clone(),
+        version: 0,
+        features: doc.features,
+        labels: doc.labels,
+        centroids: doc.centroids,
+        scaler_mean: doc.scaler.as_ref().map(|s| s.mean.clone()),
+        scaler_scale: doc.scaler.as_ref().map(|s| s.scale.clone()),
+    };
+    let checked = Scorer::new(value)?.model;
+    check_names(&checked)?;
+    let version = NewVersion {
+        model: name.clone(),
+        labels: checked.labels,
+        features: checked.features,
+        centroids: checked.centroids,
+        scaler: checked.scaler_mean.zip(checked.scaler_scale),
+    };
+    let number = registry::register(&version, "import", promote)?;
+    if let Some(sizes) = doc.sizes.filter(|s| s.len() == version.centroids.len()) {
+        let args: Vec<DatumWithOid> = vec![name.as_str().into(), number.into(), sizes.into()];
+        Spi::run_with_args(
+            "UPDATE persona.model_versions SET sizes = $3 WHERE model = $1 AND version = $2",
+            &args,
+        )
+        .map_err(spi_error)?;
+    }
+    Ok(number)
+}
+
+/// Labels and features must be distinct and non-empty, as import_centroids requires.
+fn check_names(m: &PersonaModel) -> Result<()> {
+    for (what, list) in [("labels", &m.labels), ("features", &m.features)] {
+        for (i, name) in list.iter().enumerate() {
+            if name.trim().is_empty() || list[..i].contains(name) {
+                return Err(invalid(format!(
+                    "invalid model document: {what} must be distinct and non-empty (\"{name}\")"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
