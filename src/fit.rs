@@ -6,20 +6,16 @@
 use crate::arrays::{self, Float8Array};
 use crate::error::{invalid, null_value, OrRaise, PersonaError, Result};
 use crate::lineage::{self, Lineage};
+use crate::quality::{self, Rows};
 use crate::registry::{self, spi_error, NewVersion};
 use crate::source::Source;
 use persona_math::kmeans::{count_distinct_rows, kmeans, KMeansError, KMeansFit, KMeansParams};
-use persona_math::metrics;
 use persona_math::scaler::Scaler;
 use pgrx::datum::{Array, DatumWithOid};
 use pgrx::prelude::*;
 use pgrx::PgRelation;
 use serde_json::{json, Value};
 use std::time::Instant;
-
-/// Silhouette is exact up to this many rows and estimated on a seeded sample of this size
-/// above it: it costs O(n²) distances, which at 10,000 rows is about 0.1 s per run.
-const SILHOUETTE_SAMPLE: usize = 10_000;
 
 /// Trains personas on `source` and registers the best run as a new version of `model`.
 #[allow(clippy::too_many_arguments)]
@@ -236,33 +232,6 @@ impl Metric {
     }
 }
 
-/// The rows of a source that have every feature, row-major, and how many were skipped.
-struct Rows {
-    data: Vec<f64>,
-    skipped: u64,
-}
-
-impl Rows {
-    fn read(source: &Source) -> Result<Rows> {
-        let mut rows = Rows {
-            data: Vec::new(),
-            skipped: 0,
-        };
-        source.scan(|row| {
-            if row.iter().all(|v| v.is_some_and(f64::is_finite)) {
-                rows.data.extend(row.iter().map(|v| v.unwrap_or_default()));
-            } else {
-                rows.skipped += 1;
-            }
-        })?;
-        Ok(rows)
-    }
-
-    fn n(&self, d: usize) -> usize {
-        self.data.len() / d
-    }
-}
-
 /// One k-means run and its metrics.
 struct Run {
     k: usize,
@@ -376,26 +345,9 @@ fn one_run(params: &KMeansParams, rows: &Rows, d: usize, plan: &Plan) -> Result<
         pgrx::check_for_interrupts!();
     };
     let fit = kmeans(&rows.data, d, params, &mut interrupt).map_err(kmeans_error)?;
-    let n = rows.n(d);
-    let sample = (n > SILHOUETTE_SAMPLE).then_some(SILHOUETTE_SAMPLE);
-    let (k, labels) = (params.k, &fit.labels);
-    let silhouette =
-        metrics::silhouette_score(&rows.data, d, labels, k, sample, plan.seed, &mut interrupt);
-    let ratio = silhouette
-        .filter(|_| fit.inertia > 0.0)
-        .map(|s| s * 1000.0 / fit.inertia);
-    let metrics = json!({
-        "inertia": fit.inertia,
-        "silhouette": silhouette,
-        "silhouette_sampled": sample.is_some(),
-        "calinski_harabasz": metrics::calinski_harabasz(&rows.data, d, labels, k),
-        "davies_bouldin": metrics::davies_bouldin(&rows.data, d, labels, k),
-        "silhouette_inertia_ratio": ratio,
-        "n_iter": fit.n_iter,
-        "rows_used": n,
-        "rows_skipped": rows.skipped,
-    });
-    let metrics = with_silhouette_note(metrics, silhouette, k, n);
+    let mut metrics = quality::metrics(rows, d, &fit.labels, params.k, fit.inertia, plan.seed)?;
+    metrics["n_iter"] = json!(fit.n_iter);
+    let k = params.k;
     let score = metrics[plan.select_by.name()].as_f64();
     Ok(Run {
         k,
@@ -405,19 +357,6 @@ fn one_run(params: &KMeansParams, rows: &Rows, d: usize, plan: &Plan) -> Result<
         started_at,
         seconds: clock.elapsed().as_secs_f64(),
     })
-}
-
-/// Says why silhouette is missing: it is undefined for one persona or one row per persona.
-fn with_silhouette_note(mut metrics: Value, silhouette: Option<f64>, k: usize, n: usize) -> Value {
-    if silhouette.is_none() {
-        let why = if k < 2 {
-            "undefined for a single persona"
-        } else {
-            "undefined when every row is its own persona"
-        };
-        metrics["silhouette_note"] = json!(format!("{why} (k = {k}, {n} rows)"));
-    }
-    metrics
 }
 
 fn kmeans_error(e: KMeansError) -> PersonaError {

@@ -13,6 +13,7 @@ mod fit;
 mod guc;
 mod lineage;
 mod model;
+mod quality;
 mod registry;
 mod score;
 mod source;
@@ -33,7 +34,12 @@ extension_sql_file!(
     name = "lifecycle",
     requires = ["fit_sql"]
 );
-extension_sql_file!("../sql/scoring.sql", name = "scoring", finalize);
+extension_sql_file!(
+    "../sql/retrain.sql",
+    name = "retrain",
+    requires = ["lifecycle"]
+);
+extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {

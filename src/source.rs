@@ -6,7 +6,7 @@
 //! query runs with the caller's rights, so a relation the caller may not read fails with
 //! PostgreSQL's own 42501.
 
-use crate::error::{invalid, Code, PersonaError, Result};
+use crate::error::{invalid, Code, OrRaise, PersonaError, Result};
 use crate::registry::spi_error;
 use crate::spi_read;
 use pgrx::pg_sys;
@@ -128,4 +128,53 @@ fn check_column(relation: pg_sys::Oid, relname: &str, column: &str) -> Result<()
 /// Quotes an identifier as PostgreSQL's quote_ident does: always, doubling inner quotes.
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// An order-independent fingerprint of the feature values of a source: the same rows in any
+/// order give the same text, and a changed, added or removed row changes it (barring a 64-bit
+/// hash collision). Retraining uses it to tell "new data" from "the same data again".
+#[pg_extern(schema = "persona", stable, parallel_safe)]
+fn source_fingerprint(
+    source: Option<pgrx::PgRelation>,
+    features: Option<Vec<Option<String>>>,
+) -> Option<String> {
+    let (source, features) = (source?, features?);
+    let features: Vec<String> = features
+        .into_iter()
+        .map(|f| f.ok_or_else(|| crate::error::null_value("features must not contain NULL")))
+        .collect::<Result<_>>()
+        .or_raise();
+    Some(fingerprint(&Source::new(source.oid(), &features).or_raise()).or_raise())
+}
+
+fn fingerprint(source: &Source) -> Result<String> {
+    let (mut rows, mut sum, mut xor) = (0u64, 0u64, 0u64);
+    source.scan(|row| {
+        let h = row_hash(row);
+        rows += 1;
+        sum = sum.wrapping_add(h);
+        xor ^= h.rotate_left(29);
+    })?;
+    Ok(format!("{rows}:{sum:016x}{xor:016x}"))
+}
+
+/// FNV-1a over the values' bits (NULL has its own marker), then a SplitMix64 finalizer so
+/// that sums and xors of row hashes stay well mixed.
+fn row_hash(row: &[Option<f64>]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in row {
+        let bits = value.map_or(0x7ff8_dead_beef_0001, |v| {
+            if v == 0.0 {
+                0
+            } else {
+                v.to_bits()
+            }
+        });
+        for byte in bits.to_le_bytes() {
+            h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }

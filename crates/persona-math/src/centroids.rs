@@ -62,6 +62,13 @@ impl Centroids {
         nearest(self.prepare(x, scratch), &self.values)
     }
 
+    /// Moves a row into the space distances are measured in (standardizes it if scaled).
+    pub fn to_scoring_space(&self, row: &mut [f64]) {
+        if let Some((mean, inv)) = &self.scaler {
+            standardize(row, mean, inv);
+        }
+    }
+
     #[inline]
     fn prepare<'a>(&self, x: &'a [f64], scratch: &'a mut [f64]) -> &'a [f64] {
         match &self.scaler {

@@ -92,3 +92,30 @@ SELECT regress.try($$SELECT persona.import_model(
     '{"format": "persona-model", "model": "x", "features": ["a", "a"], "labels": ["p"],
       "centroids": [[1, 2]]}')$$);
 SELECT count(*) AS no_model_x FROM persona.models WHERE model = 'x';
+
+-- persona.evaluate scores any version on any source: on its own training rows it gives back
+-- the metrics fit recorded.
+SELECT round((e->>'silhouette')::numeric, 10) = round((r.metrics->>'silhouette')::numeric, 10)
+           AS same_silhouette,
+       round((e->>'inertia')::numeric, 6) = round((r.metrics->>'inertia')::numeric, 6)
+           AS same_inertia,
+       e->'rows_used' AS rows_used
+  FROM persona.runs r, persona.evaluate('survey', 1, 'survey_q1') e
+ WHERE r.model = 'survey' AND r.version = 1;
+SELECT round((persona.evaluate('survey', 1, 'survey_may')->>'silhouette')::numeric, 4)
+    AS silhouette_on_may;
+SELECT regress.try($$SELECT persona.evaluate('survey', 9, 'survey_q1')$$);
+SELECT regress.try($$SELECT persona.evaluate('survey', 1, 'words')$$);
+
+-- source_fingerprint: the same rows in another order give the same text; a change does not.
+CREATE TABLE fp AS SELECT g AS id, g * 1.5 AS a, g % 7 AS b FROM generate_series(1, 1000) g;
+CREATE VIEW fp_reversed AS SELECT * FROM fp ORDER BY id DESC;
+SELECT persona.source_fingerprint('fp', '{a,b}') = persona.source_fingerprint('fp_reversed', '{a,b}')
+    AS order_independent,
+       persona.source_fingerprint('fp', '{a,b}') = persona.source_fingerprint('fp', '{b,a}')
+    AS same_with_columns_swapped;
+SELECT persona.source_fingerprint('fp', '{a,b}') AS before \gset
+UPDATE fp SET a = a + 1e-9 WHERE id = 500;
+SELECT persona.source_fingerprint('fp', '{a,b}') <> :'before' AS changed,
+       split_part(:'before', ':', 1) AS rows;
+SELECT regress.try($$SELECT persona.source_fingerprint('fp', '{nope}')$$);

@@ -1,3 +1,6 @@
+-- Runs last, when every function pgrx generates from Rust exists: the scoring kernels that are
+-- declared by hand, and the comments on the Rust functions.
+
 -- Scoring with a model value instead of a model name. These read no table, so they are
 -- IMMUTABLE: a distributed planner (Citus) may push them to the nodes that hold the rows, with
 -- the value computed once where the registry lives:
@@ -36,3 +39,10 @@ COMMENT ON TYPE persona.persona_model IS
     'A self-contained model version: features, labels, centroids and standardization (JSON text).';
 COMMENT ON FUNCTION persona.import_model(jsonb, text, boolean) IS
     'Registers a document made by persona.export_model as a new version; returns it.';
+COMMENT ON FUNCTION persona.source_fingerprint(regclass, text[]) IS
+    'Order-independent fingerprint of the feature values of a source.';
+COMMENT ON FUNCTION persona.evaluate(text, integer, regclass) IS
+    'Metrics (inertia, silhouette, ...) of a version''s personas on the rows of a source.';
+COMMENT ON FUNCTION persona.fit(text, regclass, text[], integer, integer, integer, boolean,
+                                integer, integer, float8, bigint, text, boolean, float8[]) IS
+    'Trains k-means personas on a table and registers the best run as a new version.';
