@@ -8,6 +8,7 @@
 use pgrx::prelude::*;
 
 mod arrays;
+mod drift;
 mod error;
 mod guc;
 mod model;
@@ -25,10 +26,12 @@ extension_sql_file!(
     requires = ["bootstrap"]
 );
 extension_sql_file!("../sql/scoring.sql", name = "scoring", finalize);
+extension_sql_file!("../sql/drift.sql", name = "drift", requires = ["registry"]);
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::register();
+    drift::register_settings();
 }
 
 #[cfg(any(test, feature = "pg_test"))]
