@@ -44,7 +44,7 @@ pub fn store_baseline_from_rows(
     d: usize,
     rows_skipped: u64,
 ) -> Result<()> {
-    let scorer = Scorer::new(registry::version(model, version)?)?;
+    let scorer = Scorer::new(seeing_own_writes(|| registry::version(model, version))?)?;
     if d != scorer.d() || !data.len().is_multiple_of(d) {
         return Err(invalid(format!(
             "training rows must be n x {} values, got {} values in rows of {d}",
@@ -70,6 +70,30 @@ pub fn store_baseline_from_rows(
     let baseline = builder.finish();
     require_rows(&baseline, "training row")?;
     store::save(model, version, "fit", None, &baseline)
+}
+
+/// Runs `read` with a snapshot that sees this transaction's own writes so far.
+///
+/// The registry is read with the calling statement's snapshot, which cannot see the version
+/// fit has registered earlier in the same statement. As PL/pgSQL does between two statements
+/// of a volatile function, advance the command counter and read with a copy of the snapshot
+/// that carries the new command id.
+fn seeing_own_writes<T>(read: impl FnOnce() -> T) -> T {
+    // SAFETY: the pushed snapshot is a fresh copy, popped below; if `read` raises an ERROR,
+    // the transaction (or subtransaction) abort pops it.
+    unsafe {
+        pg_sys::CommandCounterIncrement();
+        if pg_sys::ActiveSnapshotSet() {
+            pg_sys::PushCopiedSnapshot(pg_sys::GetActiveSnapshot());
+            pg_sys::UpdateActiveSnapshotCommandId();
+        } else {
+            pg_sys::PushActiveSnapshot(pg_sys::GetTransactionSnapshot());
+        }
+    }
+    let out = read();
+    // SAFETY: pops exactly the snapshot pushed above.
+    unsafe { pg_sys::PopActiveSnapshot() };
+    out
 }
 
 /// A baseline needs at least one complete row: without one there are no persona shares or
