@@ -56,10 +56,13 @@ BEGIN
     END IF;
     DELETE FROM persona.fit_runs r WHERE r.model = drop_model.model;
     DELETE FROM persona.model_events e WHERE e.model = drop_model.model;
+    DELETE FROM persona.drift_reports d WHERE d.model = drop_model.model;
+    DELETE FROM persona.jobs j WHERE j.model = drop_model.model;
 END;
 $$;
 COMMENT ON FUNCTION persona.drop_model(text) IS
-    'Removes a model and everything it owns: versions, runs and events.';
+    'Removes a model and everything it owns: versions, baselines, runs, events, drift '
+    'reports and retrain jobs.';
 
 -- A version as one self-contained JSON document: everything needed to score it and to know
 -- where it came from. persona.import_model reads it back.

@@ -6,8 +6,9 @@ CREATE TABLE persona.jobs (
     model        text NOT NULL,
     source       text NOT NULL,
     promote_mode text NOT NULL,
-    status       text NOT NULL CHECK (status IN ('running', 'skipped', 'no drift', 'unchanged',
-                                                 'trained', 'promoted', 'failed')),
+    status       text NOT NULL CHECK (status IN ('running', 'skipped', 'no drift',
+                                                 'insufficient data', 'unchanged', 'trained',
+                                                 'promoted', 'failed')),
     started_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at  timestamptz,
     error        text,
@@ -37,10 +38,11 @@ RETURN CASE
     ELSE candidate >= incumbent
 END;
 
+-- No SET search_path here: a procedure with a SET clause may not COMMIT. Every persona
+-- object is schema-qualified, and pg_catalog is searched first anyway.
 CREATE PROCEDURE persona.retrain_if_drifted(model text, source regclass,
                                             promote text DEFAULT 'manual')
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_lock_key constant integer := hashtext('persona.retrain_if_drifted');
@@ -133,7 +135,10 @@ BEGIN
       FROM persona.check_drift(p_model, p_source) c;
     SELECT r.n_current INTO rows_used FROM persona.drift_reports r
      WHERE r.report_id = _retrain_step.report_id;
-    IF v_drift IS NOT TRUE THEN
+    IF v_drift IS NULL THEN
+        status := 'insufficient data';
+        RETURN;
+    ELSIF NOT v_drift THEN
         status := 'no drift';
         RETURN;
     END IF;
@@ -215,8 +220,8 @@ SELECT s.model, s.last_success_at, s.last_status, s.failures_since_success,
 
 COMMENT ON TABLE persona.jobs IS 'Every call of persona.retrain_if_drifted, kept even when it fails.';
 COMMENT ON COLUMN persona.jobs.status IS
-    'running, skipped (another run held the model), no drift, unchanged (same data as an '
-    'earlier retrain), trained, promoted or failed.';
+    'running, skipped (another run held the model), no drift, insufficient data (too few '
+    'rows to judge), unchanged (same data as an earlier retrain), trained, promoted or failed.';
 COMMENT ON COLUMN persona.jobs.error IS 'The error message of a failed run.';
 COMMENT ON COLUMN persona.jobs.report_id IS 'The drift report of the run (persona.drift_reports).';
 COMMENT ON COLUMN persona.jobs.new_version IS 'The version the run trained, if any.';

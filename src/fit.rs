@@ -4,6 +4,7 @@
 //! cancelled fit writes nothing).
 
 use crate::arrays::{self, Float8Array};
+use crate::drift;
 use crate::error::{invalid, null_value, OrRaise, PersonaError, Result};
 use crate::lineage::{self, Lineage};
 use crate::quality::{self, Rows};
@@ -269,7 +270,9 @@ fn run(model: &str, plan: &Plan, promote: bool) -> Result<i32> {
     if let Some(s) = &scaler {
         s.inverse_matrix(&mut rows.data);
     }
-    save(model, plan, &runs, best, scaler.as_ref(), promote)
+    let version = save(model, plan, &runs, best, scaler.as_ref(), promote)?;
+    drift::store_baseline_from_rows(model, version, &rows.data, d, rows.skipped)?;
+    Ok(version)
 }
 
 fn check_rows(plan: &Plan, n: usize, skipped: u64) -> Result<()> {

@@ -8,6 +8,7 @@
 use pgrx::prelude::*;
 
 mod arrays;
+mod drift;
 mod error;
 mod fit;
 mod guc;
@@ -28,7 +29,8 @@ extension_sql_file!(
     name = "registry",
     requires = ["bootstrap"]
 );
-extension_sql_file!("../sql/fit.sql", name = "fit_sql", requires = ["registry"]);
+extension_sql_file!("../sql/drift.sql", name = "drift", requires = ["registry"]);
+extension_sql_file!("../sql/fit.sql", name = "fit_sql", requires = ["drift"]);
 extension_sql_file!(
     "../sql/lifecycle.sql",
     name = "lifecycle",
@@ -44,6 +46,7 @@ extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::register();
+    drift::register_settings();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

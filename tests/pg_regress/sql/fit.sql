@@ -173,8 +173,8 @@ SELECT g AS id, random() AS a, random() AS b, random() AS c, random() AS d, rand
 -- (A cancel is not an error a PL/pgSQL handler may catch, so it reaches the client.)
 \set VERBOSITY terse
 SET statement_timeout = '1s';
-SELECT persona.fit('big', 'big', '{a,b,c,d,e}', k => 100, max_iter => 500);
+SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100, max_iter => 500);
 RESET statement_timeout;
 \set VERBOSITY default
-SELECT count(*) AS big_versions FROM persona.model_versions WHERE model = 'big';
+SELECT count(*) AS huge_versions FROM persona.model_versions WHERE model = 'huge';
 SELECT 1 AS still_connected;
