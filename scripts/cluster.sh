@@ -36,19 +36,30 @@ init() {
     [ -f "$PGDIR/data/PG_VERSION" ] && return
     as_owner "$BIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 \
         --locale=C.UTF-8 --no-instructions > "$PGDIR/initdb.log"
-    cat >> "$PGDIR/data/postgresql.conf" <<CONF
+}
+
+# Written at every start, so an existing cluster picks up changed settings.
+configure() {
+    local include="include_if_exists = 'persona.conf'"
+    grep -qxF "$include" "$PGDIR/data/postgresql.conf" ||
+        echo "$include" >> "$PGDIR/data/postgresql.conf"
+    cat > "$PGDIR/data/persona.conf" <<CONF
 port = $PORT
 listen_addresses = ''
 unix_socket_directories = '$PGDIR'
+max_parallel_workers_per_gather = 2
+# pg_cron runs its jobs over a local connection: through the socket, in database persona.
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'persona'
-max_parallel_workers_per_gather = 2
+cron.host = '$PGDIR'
 CONF
+    chown "$OWNER": "$PGDIR/data/persona.conf"
 }
 
 start() {
     ensure_dir
     init
+    configure
     if ! as_owner "$BIN/pg_ctl" -D "$PGDIR/data" status > /dev/null 2>&1; then
         # A Rust backtrace in an error's DETAIL helps nobody reading a cancelled query.
         as_owner env -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \

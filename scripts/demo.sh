@@ -21,3 +21,4 @@ CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
 SQL
 psql -X -v ON_ERROR_STOP=1 -f demo/label_survey.sql
 psql -X -v ON_ERROR_STOP=1 -f demo/fit_personas.sql
+psql -X -v ON_ERROR_STOP=1 -f demo/drift_and_retrain.sql

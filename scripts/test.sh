@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and lints, the math crate's unit tests, then the SQL
 # surface against the installed extension in the private cluster (pg_regress, plain SQL with
-# expected output in tests/pg_regress). Prints one closing "N passed, N failed" line.
+# expected output in tests/pg_regress), then the multi-session and pg_cron tests
+# (scripts/test-sessions.sh). Prints one closing "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,10 +32,17 @@ set +e
     --host="$PGHOST" --port="$PGPORT" --user=postgres \
     --bindir="$($PG_CONFIG --bindir)" --inputdir=tests/pg_regress --outputdir="$out" \
     --dbname=persona_regress --schedule=tests/pg_regress/schedule | tee "$out/summary.log"
-status=${PIPESTATUS[0]}
-set -e
+regress_status=${PIPESTATUS[0]}
 [ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
+
+echo "== multi-session and pg_cron tests"
+bash scripts/test-sessions.sh | tee "$out/sessions.log"
+sessions_status=${PIPESTATUS[0]}
+set -e
+
 sql_failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.log" || true)
-sql_total=$(grep -cE '^(test |     )?[a-z_0-9 ]+\.\.\. (ok|FAILED)|^(not )?ok ' "$out/summary.log" || true)
-echo "persona: $((unit_passed + sql_total - sql_failed)) passed, $sql_failed failed"
-exit "$status"
+sql_total=$(grep -cE '\.\.\. (ok|FAILED)' "$out/summary.log" || true)
+s_passed=$(grep -c '^ok - ' "$out/sessions.log" || true)
+s_failed=$(grep -c '^not ok - ' "$out/sessions.log" || true)
+echo "persona: $((unit_passed + sql_total - sql_failed + s_passed)) passed, $((sql_failed + s_failed)) failed"
+[ "$regress_status" -eq 0 ] && [ "$sessions_status" -eq 0 ]

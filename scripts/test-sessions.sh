@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Tests that need more than one session or a real scheduler, against the running private
+# cluster (scripts/test.sh starts it): pg_cron runs the scheduled retrain and a listening
+# client receives its NOTIFY; a schedule under a role that cannot log in fails in pg_cron and
+# the model shows up as stale; two sessions promoting at once leave one production version.
+# Prints one "sessions: N passed, N failed" line; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "export $(bash scripts/cluster.sh env)"
+DATA="$(pwd)/data"
+WORK="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+passed=0
+failed=0
+
+check() { # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1)); echo "ok - $1"
+    else
+        failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"
+    fi
+}
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d persona_sessions "$@"; }
+
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
+    -c "DROP DATABASE IF EXISTS persona_sessions" -c "CREATE DATABASE persona_sessions"
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d persona \
+    -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+psql -X -q -d persona -c "SELECT cron.unschedule(jobid) FROM cron.job
+                            WHERE jobname LIKE 'persona-test-%'" > /dev/null
+q > /dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION persona;
+CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
+    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
+    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
+\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+CREATE VIEW survey_jan AS SELECT * FROM survey WHERE survey_date = '2025-01-01';
+CREATE VIEW survey_current AS SELECT * FROM survey WHERE survey_date = '2025-05-01';
+SELECT persona.fit('dtc', 'survey_jan', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k_min => 2,
+                   k_max => 4, n_init => 2, promote => true);
+SELECT persona.fit('unreached', 'survey_jan', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 3,
+                   n_init => 1, promote => true);
+DROP ROLE IF EXISTS persona_locked_out;
+-- pg_cron refuses NOLOGIN roles when scheduling; this one is refused when the job connects.
+CREATE ROLE persona_locked_out LOGIN CONNECTION LIMIT 0;
+GRANT ALL ON SCHEMA persona TO persona_locked_out;
+SQL
+
+echo "== pg_cron runs the scheduled retrain (it fires at the next minute boundary)"
+# A client listening on persona_events for as long as the test may wait.
+{ echo "LISTEN persona_events;"; for _ in $(seq 1 150); do echo "SELECT pg_sleep(1);"; done; } \
+    > "$WORK/listen.sql"
+psql -X -q -d persona_sessions -f "$WORK/listen.sql" > "$WORK/notifications.log" 2>&1 &
+sleep 1
+psql -X -qAt -d persona > /dev/null <<'SQL'
+SELECT cron.schedule_in_database('persona-test-retrain', '* * * * *',
+    $$CALL persona.retrain_if_drifted('dtc', 'survey_current')$$, 'persona_sessions');
+SELECT cron.schedule_in_database('persona-test-unreached', '* * * * *',
+    $$CALL persona.retrain_if_drifted('unreached', 'survey_current')$$, 'persona_sessions',
+    'persona_locked_out');
+SQL
+status=""
+for _ in $(seq 1 140); do
+    status=$(psql -X -qAt -d persona -c "SELECT string_agg(j.jobname || '=' || d.status, ','
+                                                ORDER BY j.jobname)
+        FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+       WHERE j.jobname LIKE 'persona-test-%' AND d.status IN ('succeeded', 'failed')")
+    case "$status" in *retrain=succeeded*unreached=failed*|*unreached=failed*retrain=succeeded*) break ;; esac
+    sleep 1
+done
+psql -X -qAt -d persona -c "SELECT cron.unschedule(jobid) FROM cron.job
+                             WHERE jobname LIKE 'persona-test-%'" > /dev/null
+sleep 2
+check "pg_cron ran the retrain and the unreachable job" \
+    "persona-test-retrain=succeeded,persona-test-unreached=failed" \
+    "$(echo "$status" | tr ',' '\n' | sort -u | paste -sd, -)"
+check "the retrain's job row" "1|trained|2|t" \
+    "$(q -c "SELECT count(*), min(status), min(new_version), bool_and(report_id IS NOT NULL)
+               FROM persona.jobs WHERE model = 'dtc'")"
+check "the drift report" "t" \
+    "$(q -c "SELECT r.dataset_drift FROM persona.drift_reports r JOIN persona.jobs j
+               USING (report_id) WHERE j.model = 'dtc'")"
+check "the new version is staging" "2|staging|4" \
+    "$(q -c "SELECT version, stage, k FROM persona.models WHERE model = 'dtc' AND version = 2")"
+for event in drift_found version_trained; do
+    check "NOTIFY $event received" "1" \
+        "$(grep -c "persona_events\" with payload \".*\"event\": \"$event\".*\"model\": \"dtc\"" \
+            "$WORK/notifications.log" || true)"
+done
+check "a job pg_cron never started leaves no job row" "0" \
+    "$(q -c "SELECT count(*) FROM persona.jobs WHERE model = 'unreached'")"
+check "and the model is stale" "unreached" \
+    "$(q -c "SELECT model FROM persona.stale_models WHERE model IN ('dtc', 'unreached')")"
+
+echo "== two sessions promote different versions at once"
+q > /dev/null -c "SELECT persona.import_centroids('race', '{{0},{1}}')" \
+    -c "SELECT persona.import_centroids('race', '{{0},{2}}', promote => false)" \
+    -c "SELECT persona.import_centroids('race', '{{0},{3}}', promote => false)"
+q -c "BEGIN" -c "SELECT persona.promote('race', 2)" -c "SELECT pg_sleep(2)" -c "COMMIT" \
+    > /dev/null &
+first=$!
+sleep 0.5
+q -c "SELECT persona.promote('race', 3)" > /dev/null
+wait "$first"
+check "one production version, the last committed" "3" \
+    "$(q -c "SELECT string_agg(version::text, ',') FROM persona.model_versions
+               WHERE model = 'race' AND stage = 'production'")"
+check "every promotion in the event log" "1,2,3" \
+    "$(q -c "SELECT string_agg(version::text, ',' ORDER BY event_id) FROM persona.model_events
+               WHERE model = 'race' AND to_stage = 'production'")"
+
+echo "== a retrain called while another runs returns at once"
+q -c "SELECT pg_advisory_lock(hashtext('persona.retrain_if_drifted'), hashtext('dtc'))" \
+    -c "SELECT pg_sleep(4)" > /dev/null &
+holder=$!
+sleep 1
+start=$(date +%s%N)
+q -c "CALL persona.retrain_if_drifted('dtc', 'survey_current')" 2> "$WORK/skip.log"
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+wait "$holder"
+check "the second call is recorded as skipped" "skipped" \
+    "$(q -c "SELECT status FROM persona.jobs WHERE model = 'dtc' ORDER BY job_id DESC LIMIT 1")"
+check "and says so" "1" "$(grep -c 'already running; this call is skipped' "$WORK/skip.log" || true)"
+check "and returned at once (under 1 s)" "yes" "$([ "$elapsed_ms" -lt 1000 ] && echo yes || echo "no: $elapsed_ms ms")"
+
+echo "sessions: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
