@@ -2,7 +2,9 @@
 # Tests that need more than one session or a real scheduler, against the running private
 # cluster (scripts/test.sh starts it): pg_cron runs the scheduled retrain and a listening
 # client receives its NOTIFY; a schedule under a role that cannot log in fails in pg_cron and
-# the model shows up as stale; two sessions promoting at once leave one production version.
+# the model shows up as stale; two sessions promoting at once leave one production version;
+# a retrain called while another runs is skipped; pg_cancel_backend stops a fit; pg_dump and
+# pg_restore keep every model.
 # Prints one "sessions: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,17 +114,62 @@ check "every promotion in the event log" "1,2,3" \
 
 echo "== a retrain called while another runs returns at once"
 q -c "SELECT pg_advisory_lock(hashtext('persona.retrain_if_drifted'), hashtext('dtc'))" \
-    -c "SELECT pg_sleep(4)" > /dev/null &
+    -c "SELECT pg_sleep(5)" > /dev/null &
 holder=$!
 sleep 1
-start=$(date +%s%N)
 q -c "CALL persona.retrain_if_drifted('dtc', 'survey_current')" 2> "$WORK/skip.log"
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+# No timing here (timings belong in the benchmark): the call must come back while the other
+# session still holds the model, which it does for five seconds.
+check "the call returned while the other run still held the model" "yes" \
+    "$(kill -0 "$holder" 2>/dev/null && echo yes || echo no)"
 wait "$holder"
 check "the second call is recorded as skipped" "skipped" \
     "$(q -c "SELECT status FROM persona.jobs WHERE model = 'dtc' ORDER BY job_id DESC LIMIT 1")"
 check "and says so" "1" "$(grep -c 'already running; this call is skipped' "$WORK/skip.log" || true)"
-check "and returned at once (under 1 s)" "yes" "$([ "$elapsed_ms" -lt 1000 ] && echo yes || echo "no: $elapsed_ms ms")"
+
+echo "== pg_cancel_backend stops a long fit at once, leaving nothing behind"
+q -c "CREATE TABLE big AS SELECT g AS id, random() AS a, random() AS b, random() AS c,
+             random() AS d, random() AS e FROM generate_series(1, 300000) g" > /dev/null
+PGAPPNAME=persona-cancel-test q -c "SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100,
+                                       max_iter => 500)" > "$WORK/cancel.log" 2>&1 &
+fitting=$!
+sleep 2
+q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'persona-cancel-test'" > /dev/null
+# This fit takes minutes when left alone; the cancel must end it, with the cancel's error.
+wait "$fitting" || true
+check "the fit was cancelled" "1" \
+    "$(grep -c 'canceling statement due to user request' "$WORK/cancel.log" || true)"
+check "and registered nothing" "0" \
+    "$(q -c "SELECT count(*) FROM persona.registered_models WHERE model = 'huge'")"
+
+echo "== pg_dump and pg_restore keep every model"
+q -c "CREATE TABLE scored AS SELECT customer_id,
+        assign_persona_id(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10], 'dtc') AS persona
+        FROM survey" > /dev/null
+pg_dump -Fc -d persona_sessions -f "$WORK/sessions.dump"
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
+    -c "DROP DATABASE IF EXISTS persona_restored" -c "CREATE DATABASE persona_restored"
+pg_restore -d persona_restored --no-owner "$WORK/sessions.dump" 2> "$WORK/restore.log" || true
+r() { psql -X -qAt -v ON_ERROR_STOP=1 -d persona_restored "$@"; }
+check "pg_restore reports no error" "" "$(grep -i error "$WORK/restore.log" | head -3)"
+for table in registered_models model_versions model_events fit_runs baselines \
+             baseline_features drift_reports jobs; do
+    check "restored persona.$table" \
+        "$(q -c "SELECT count(*) FROM persona.$table")" "$(r -c "SELECT count(*) FROM persona.$table")"
+done
+check "restored models score as before" "0" \
+    "$(r -c "SELECT count(*) FROM survey JOIN scored USING (customer_id)
+               WHERE assign_persona_id(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10], 'dtc')
+                     IS DISTINCT FROM scored.persona")"
+check "a restored database keeps numbering versions, runs and events" "ok" \
+    "$(r -c "SELECT CASE WHEN persona.fit('dtc', 'survey_jan', k => 2, n_init => 1) > 2
+                     AND (SELECT count(*) FROM persona.fit_runs) > 0 THEN 'ok' END" 2>&1)"
+check "and drift reports and jobs" "ok" \
+    "$(r -c "SELECT CASE WHEN (SELECT report_id FROM persona.check_drift('dtc', 'survey_jan'))
+                          > 1 THEN 'ok' END" 2>&1)"
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
+    -c "DROP DATABASE IF EXISTS persona_restored"
 
 echo "sessions: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

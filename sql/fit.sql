@@ -14,6 +14,7 @@ CREATE TABLE persona.fit_runs (
 );
 CREATE INDEX fit_runs_model ON persona.fit_runs (model, run_id);
 SELECT pg_catalog.pg_extension_config_dump('persona.fit_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('persona.fit_runs_run_id_seq', '');
 
 ALTER TABLE persona.model_versions
     ADD COLUMN run_id bigint REFERENCES persona.fit_runs (run_id),

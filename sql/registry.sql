@@ -52,6 +52,8 @@ CREATE INDEX model_events_model ON persona.model_events (model, event_id);
 SELECT pg_catalog.pg_extension_config_dump('persona.registered_models', '');
 SELECT pg_catalog.pg_extension_config_dump('persona.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('persona.model_events', '');
+-- The identity sequence too, or a restored database would number from 1 again.
+SELECT pg_catalog.pg_extension_config_dump('persona.model_events_event_id_seq', '');
 
 -- Registers a validated version and returns its number. Callers (import_centroids, fit) have
 -- checked shapes and values; this only numbers, stores and logs. Locking the model row makes

@@ -22,6 +22,7 @@ CREATE TABLE persona.jobs (
 CREATE UNIQUE INDEX jobs_one_running ON persona.jobs (model) WHERE status = 'running';
 CREATE INDEX jobs_model ON persona.jobs (model, job_id);
 SELECT pg_catalog.pg_extension_config_dump('persona.jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('persona.jobs_job_id_seq', '');
 
 ALTER TABLE persona.model_events ADD COLUMN report_id bigint;
 COMMENT ON COLUMN persona.model_events.report_id IS

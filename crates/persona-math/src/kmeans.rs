@@ -155,51 +155,41 @@ impl std::error::Error for KMeansError {}
 /// limit)`).
 ///
 /// Rows are equal when all their values compare equal, so `-0.0` equals `0.0`; NaNs with the
-/// same bit pattern count as equal. Cost is O(n log n) comparisons and O(n) extra memory, but
-/// the usual case — small `limit`, varied data — stops after scanning a few rows.
+/// same bit pattern count as equal. One pass with a hash set: it stops as soon as `limit`
+/// distinct rows are seen (after about `limit` rows on varied data) and is O(n) otherwise, so
+/// it never holds up a cancel the way a full sort of a large table would.
 pub fn count_distinct_rows(data: &[f64], d: usize, limit: usize) -> usize {
-    if d == 0 || limit == 0 || data.len() < d {
+    if d == 0 || limit == 0 {
         return 0;
     }
-    if let Some(found) = distinct_in_prefix(data, d, limit) {
-        return found;
-    }
-    let n = data.len() / d;
-    let row = |i: usize| &data[i * d..(i + 1) * d];
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| cmp_rows(row(a), row(b)));
-    let mut distinct = 1;
-    for pair in order.windows(2) {
-        if distinct >= limit {
-            break;
-        }
-        if cmp_rows(row(pair[0]), row(pair[1])).is_ne() {
-            distinct += 1;
+    let mut seen = std::collections::HashSet::new();
+    for row in data.chunks_exact(d) {
+        seen.insert(RowKey(row));
+        if seen.len() >= limit {
+            return limit;
         }
     }
-    distinct.min(limit)
+    seen.len()
 }
 
-/// Fast path of [`count_distinct_rows`]: a quadratic scan of the first rows, which settles the
-/// common case (limit reached early, or few rows) without sorting. `None` means undecided.
-fn distinct_in_prefix(data: &[f64], d: usize, limit: usize) -> Option<usize> {
-    const MAX_LIMIT: usize = 64;
-    const MAX_ROWS: usize = 1024;
-    let n = data.len() / d;
-    if limit > MAX_LIMIT && n > MAX_ROWS {
-        return None;
-    }
-    let mut seen: Vec<&[f64]> = Vec::new();
-    for row in data.chunks_exact(d).take(MAX_ROWS) {
-        if !seen.iter().any(|s| cmp_rows(s, row).is_eq()) {
-            seen.push(row);
-            if seen.len() >= limit {
-                return Some(limit);
-            }
+/// A row as a hash-set key, with the equality of [`cmp_rows`].
+struct RowKey<'a>(&'a [f64]);
+
+impl std::hash::Hash for RowKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for x in self.0 {
+            (x + 0.0).to_bits().hash(state);
         }
     }
-    (n <= MAX_ROWS).then_some(seen.len())
 }
+
+impl PartialEq for RowKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        cmp_rows(self.0, other.0).is_eq()
+    }
+}
+
+impl Eq for RowKey<'_> {}
 
 /// Total lexicographic order on rows in which `-0.0 == 0.0`.
 fn cmp_rows(a: &[f64], b: &[f64]) -> std::cmp::Ordering {

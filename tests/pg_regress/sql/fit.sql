@@ -155,6 +155,13 @@ SELECT regress.try($$SELECT persona.fit('bad', 'c01', '{x}', k => 2, n_init => 0
 SELECT regress.try($$SELECT persona.fit('bad', 'c01', '{x}', k => 2, max_iter => 0)$$);
 SELECT regress.try($$SELECT persona.fit('bad', 'c01', '{x}', k => 2, tol => -1)$$);
 SELECT regress.try($$SELECT persona.fit('bad', 'no_such_table', '{x}')$$);
+-- C19: degenerate inputs are ordinary errors, never a crash.
+CREATE TABLE one_row (x float8);
+INSERT INTO one_row VALUES (1);
+SELECT regress.try($$SELECT persona.fit('bad', 'one_row', '{x}', k => 2)$$);
+CREATE TABLE array_rows (f float8[]);
+INSERT INTO array_rows VALUES ('{}'), ('{1,2}');
+SELECT regress.try($$SELECT persona.fit('bad', 'array_rows', '{f}', k => 1)$$);
 CREATE ROLE persona_outsider;
 GRANT USAGE ON SCHEMA regress, persona TO persona_outsider;
 SET ROLE persona_outsider;
