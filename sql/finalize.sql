@@ -46,3 +46,72 @@ COMMENT ON FUNCTION persona.evaluate(text, integer, regclass) IS
 COMMENT ON FUNCTION persona.fit(text, regclass, text[], integer, integer, integer, boolean,
                                 integer, integer, float8, bigint, text, boolean, float8[]) IS
     'Trains k-means personas on a table and registers the best run as a new version.';
+
+-- Privileges. Two group roles: persona_reader scores and reads the registry's summaries;
+-- persona_admin (a member of persona_reader) also fits, imports, promotes, checks drift and
+-- retrains. Every function runs with its caller's rights, so an admin still needs SELECT on
+-- the tables it fits or checks. The baseline samples (persona.baseline_features) are
+-- customer data: only admins may read them. Roles are cluster-wide, so a second database
+-- reuses the roles the first one created.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'persona_reader') THEN
+        CREATE ROLE persona_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'persona_admin') THEN
+        CREATE ROLE persona_admin NOLOGIN;
+    END IF;
+    IF NOT pg_catalog.pg_has_role('persona_admin', 'persona_reader', 'MEMBER') THEN
+        GRANT persona_reader TO persona_admin;
+    END IF;
+END;
+$$;
+
+GRANT USAGE ON SCHEMA persona TO persona_reader;
+GRANT SELECT ON persona.registered_models, persona.model_versions, persona.model_events,
+                persona.fit_runs, persona.baselines, persona.drift_reports, persona.jobs,
+                persona.models, persona.personas, persona.runs, persona.drift_features,
+                persona.job_status, persona.stale_models
+   TO persona_reader;
+GRANT ALL ON ALL TABLES IN SCHEMA persona TO persona_admin;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA persona TO persona_admin;
+
+-- Functions that write, or read customer rows of the baselines, are not for PUBLIC.
+REVOKE EXECUTE ON FUNCTION
+    persona._register_version(text, integer, text[], text[], float8[], float8[], float8[],
+                              text, boolean),
+    persona._set_production(text, integer, text),
+    persona._retrain_step(text, regclass, text),
+    persona.promote(text, integer),
+    persona.rollback(text),
+    persona.drop_model(text),
+    persona.label(text, integer, integer, text),
+    persona.import_centroids(text, float8[], text[], text[], boolean),
+    persona.import_model(jsonb, text, boolean),
+    persona.fit(text, regclass, text[], integer, integer, integer, boolean, integer, integer,
+                float8, bigint, text, boolean, float8[]),
+    persona.set_baseline(text, regclass, integer),
+    persona.drift(text, regclass, text, float8),
+    persona.check_drift(text, regclass, float8, text),
+    persona.source_fingerprint(regclass, text[])
+  FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE persona.retrain_if_drifted(text, regclass, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    persona._register_version(text, integer, text[], text[], float8[], float8[], float8[],
+                              text, boolean),
+    persona._set_production(text, integer, text),
+    persona._retrain_step(text, regclass, text),
+    persona.promote(text, integer),
+    persona.rollback(text),
+    persona.drop_model(text),
+    persona.label(text, integer, integer, text),
+    persona.import_centroids(text, float8[], text[], text[], boolean),
+    persona.import_model(jsonb, text, boolean),
+    persona.fit(text, regclass, text[], integer, integer, integer, boolean, integer, integer,
+                float8, bigint, text, boolean, float8[]),
+    persona.set_baseline(text, regclass, integer),
+    persona.drift(text, regclass, text, float8),
+    persona.check_drift(text, regclass, float8, text),
+    persona.source_fingerprint(regclass, text[])
+  TO persona_admin;
+GRANT EXECUTE ON PROCEDURE persona.retrain_if_drifted(text, regclass, text) TO persona_admin;
