@@ -9,13 +9,13 @@ use crate::error::{invalid, null_value, OrRaise, PersonaError, Result};
 use crate::lineage::{self, Lineage};
 use crate::quality::{self, Rows};
 use crate::registry::{self, spi_error, NewVersion};
-use crate::source::Source;
+use crate::source::{RegClass, Source};
 use persona_math::kmeans::{count_distinct_rows, kmeans, KMeansError, KMeansFit, KMeansParams};
 use persona_math::scaler::Scaler;
 use pgrx::datum::{Array, DatumWithOid};
 use pgrx::prelude::*;
-use pgrx::PgRelation;
 use serde_json::{json, Value};
+use std::ops::RangeInclusive;
 use std::time::Instant;
 
 /// Trains personas on `source` and registers the best run as a new version of `model`.
@@ -23,7 +23,7 @@ use std::time::Instant;
 #[pg_extern(schema = "persona", volatile, parallel_unsafe)]
 fn fit(
     model: Option<&str>,
-    source: Option<PgRelation>,
+    source: Option<RegClass>,
     features: default!(Option<Vec<Option<String>>>, "NULL"),
     k: default!(Option<i32>, "NULL"),
     k_min: default!(Option<i32>, "2"),
@@ -52,7 +52,7 @@ fn fit(
         seed,
         select_by,
     };
-    let plan = Plan::new(&model, &source, features, args, init).or_raise();
+    let plan = Plan::new(&model, source, features, args, init).or_raise();
     run(&model, &plan, promote.unwrap_or(false)).or_raise()
 }
 
@@ -72,7 +72,9 @@ struct Args<'a> {
 /// A checked fit: where the rows come from and how to search.
 struct Plan {
     source: Source,
-    ks: Vec<usize>,
+    /// The k values to try, as a range so that an absurd k_max costs nothing before the rows
+    /// are counted and the range is refused.
+    ks: RangeInclusive<usize>,
     standardize: bool,
     n_init: usize,
     max_iter: usize,
@@ -86,13 +88,13 @@ struct Plan {
 impl Plan {
     fn new(
         model: &str,
-        relation: &PgRelation,
+        relation: RegClass,
         features: Option<Vec<Option<String>>>,
         a: Args,
         init: Option<Array<'_, f64>>,
     ) -> Result<Plan> {
         let features = feature_names(model, features)?;
-        let source = Source::new(relation.oid(), &features)?;
+        let source = Source::new(relation.0, &features)?;
         let init = init
             .map(|i| arrays::matrix(&Float8Array::new(i), "init"))
             .transpose()?;
@@ -118,8 +120,8 @@ impl Plan {
         let select_by = Metric::from_name(a.select_by.unwrap_or("silhouette"))?;
         let standardize = a.standardize.unwrap_or(true);
         let params = json!({
-            "source": source.relation, "features": features, "k_min": ks[0],
-            "k_max": ks[ks.len() - 1], "standardize": standardize, "n_init": n_init,
+            "source": source.relation, "features": features, "k_min": ks.start(),
+            "k_max": ks.end(), "standardize": standardize, "n_init": n_init,
             "max_iter": max_iter, "tol": tol, "seed": a.seed, "select_by": select_by.name(),
             "init": init.is_some(),
         });
@@ -159,14 +161,14 @@ fn k_range(
     k_min: Option<i32>,
     k_max: Option<i32>,
     init_k: Option<usize>,
-) -> Result<Vec<usize>> {
+) -> Result<RangeInclusive<usize>> {
     match (k, init_k) {
         (Some(k), Some(rows)) if k as usize != rows || k < 1 => Err(invalid(format!(
             "k = {k} does not match the {rows} rows of init"
         ))),
-        (_, Some(rows)) => Ok(vec![rows]),
+        (_, Some(rows)) => Ok(rows..=rows),
         (Some(k), None) if k < 1 => Err(invalid(format!("k must be at least 1, got {k}"))),
-        (Some(k), None) => Ok(vec![k as usize]),
+        (Some(k), None) => Ok(k as usize..=k as usize),
         (None, None) => {
             let lo = k_min.ok_or_else(|| null_value("k_min must not be null"))?;
             let hi = k_max.ok_or_else(|| null_value("k_max must not be null"))?;
@@ -175,7 +177,7 @@ fn k_range(
                     "k_min and k_max must satisfy 1 <= k_min <= k_max, got {lo} and {hi}"
                 )));
             }
-            Ok((lo as usize..=hi as usize).collect())
+            Ok(lo as usize..=hi as usize)
         }
     }
 }
@@ -249,11 +251,7 @@ fn run(model: &str, plan: &Plan, promote: bool) -> Result<i32> {
     let mut rows = Rows::read(&plan.source)?;
     let n = rows.n(d);
     check_rows(plan, n, rows.skipped)?;
-    check_distinct(
-        &rows.data,
-        d,
-        *plan.ks.last().expect("k range is not empty"),
-    )?;
+    check_distinct(&rows.data, d, *plan.ks.end())?;
     let scaler = plan.standardize.then(|| Scaler::fit(&rows.data, d));
     if let Some(s) = &scaler {
         notice_constant(s, &plan.source.features);
@@ -314,8 +312,8 @@ fn notice_constant(scaler: &Scaler, features: &[String]) {
 /// Runs k-means for every k of the plan.
 fn search(plan: &Plan, rows: &Rows, d: usize, init: Option<Vec<f64>>) -> Result<Vec<Run>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut runs = Vec::with_capacity(plan.ks.len());
-    for &k in &plan.ks {
+    let mut runs = Vec::new();
+    for k in plan.ks.clone() {
         let params = KMeansParams {
             k,
             n_init: if init.is_some() { 1 } else { plan.n_init },
@@ -326,7 +324,7 @@ fn search(plan: &Plan, rows: &Rows, d: usize, init: Option<Vec<f64>>) -> Result<
             threads,
         };
         let run = one_run(&params, rows, d, plan)?;
-        if plan.ks.len() > 1 {
+        if plan.ks.start() != plan.ks.end() {
             pgrx::notice!(
                 "persona.fit: k = {k}: {} = {}",
                 plan.select_by.name(),

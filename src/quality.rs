@@ -5,11 +5,12 @@
 use crate::error::{invalid, null_value, OrRaise, Result};
 use crate::model::Scorer;
 use crate::registry;
+use crate::source::RegClass;
 use crate::source::Source;
 use persona_math::distance::{nearest_index, sq_euclidean};
 use persona_math::metrics;
 use pgrx::prelude::*;
-use pgrx::{JsonB, PgRelation};
+use pgrx::JsonB;
 use serde_json::{json, Value};
 
 /// Silhouette is exact up to this many rows and estimated on a seeded sample of this size
@@ -85,7 +86,7 @@ pub fn metrics(
 
 /// The metrics of a model version's personas on the rows of `source`.
 #[pg_extern(schema = "persona", stable, parallel_safe)]
-fn evaluate(model: Option<&str>, version: Option<i32>, source: Option<PgRelation>) -> JsonB {
+fn evaluate(model: Option<&str>, version: Option<i32>, source: Option<RegClass>) -> JsonB {
     let model = registry::model_name(model).or_raise();
     let version = version
         .ok_or_else(|| null_value("version must not be null"))
@@ -93,12 +94,12 @@ fn evaluate(model: Option<&str>, version: Option<i32>, source: Option<PgRelation
     let source = source
         .ok_or_else(|| null_value("source must not be null"))
         .or_raise();
-    JsonB(evaluate_version(&model, version, &source).or_raise())
+    JsonB(evaluate_version(&model, version, source.0).or_raise())
 }
 
-fn evaluate_version(model: &str, version: i32, relation: &PgRelation) -> Result<Value> {
+fn evaluate_version(model: &str, version: i32, relation: pg_sys::Oid) -> Result<Value> {
     let scorer = Scorer::new(registry::version(model, version)?)?;
-    let source = Source::new(relation.oid(), &scorer.model.features)?;
+    let source = Source::new(relation, &scorer.model.features)?;
     let d = scorer.d();
     let mut rows = Rows::read(&source)?;
     if rows.n(d) == 0 {

@@ -9,7 +9,11 @@
 use crate::error::{invalid, Code, OrRaise, PersonaError, Result};
 use crate::registry::spi_error;
 use crate::spi_read;
+use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::pg_sys;
+use pgrx::pgrx_sql_entity_graph::metadata::{
+    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
+};
 use pgrx::prelude::*;
 
 /// Types a feature column may have; each casts to float8 exactly or by rounding.
@@ -21,6 +25,28 @@ const NUMERIC_TYPES: [&str; 6] = [
     "double precision",
     "numeric",
 ];
+
+/// A `regclass` argument, kept as its OID until [`Source::new`] checks it. pgrx's own
+/// `PgRelation` opens the relation while reading the argument, so an OID that names no
+/// relation (`0::regclass`, or one dropped since) would end in an internal error (XX000)
+/// instead of 42P01.
+#[derive(Clone, Copy, Debug)]
+pub struct RegClass(pub pg_sys::Oid);
+
+unsafe impl<'fcx> ArgAbi<'fcx> for RegClass {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        RegClass(unsafe { pg_sys::Oid::unbox_arg_unchecked(arg) })
+    }
+}
+
+unsafe impl SqlTranslatable for RegClass {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(RegClass);
+    const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;
+    const ARGUMENT_SQL: core::result::Result<SqlMappingRef, ArgumentError> =
+        Ok(SqlMappingRef::literal("regclass"));
+    const RETURN_SQL: core::result::Result<ReturnsRef, ReturnsError> =
+        Ok(ReturnsRef::One(SqlMappingRef::literal("regclass")));
+}
 
 /// A relation and the feature columns to read from it.
 pub struct Source {
@@ -135,7 +161,7 @@ pub fn quote_ident(name: &str) -> String {
 /// hash collision). Retraining uses it to tell "new data" from "the same data again".
 #[pg_extern(schema = "persona", stable, parallel_safe)]
 fn source_fingerprint(
-    source: Option<pgrx::PgRelation>,
+    source: Option<RegClass>,
     features: Option<Vec<Option<String>>>,
 ) -> Option<String> {
     let (source, features) = (source?, features?);
@@ -144,7 +170,7 @@ fn source_fingerprint(
         .map(|f| f.ok_or_else(|| crate::error::null_value("features must not contain NULL")))
         .collect::<Result<_>>()
         .or_raise();
-    Some(fingerprint(&Source::new(source.oid(), &features).or_raise()).or_raise())
+    Some(fingerprint(&Source::new(source.0, &features).or_raise()).or_raise())
 }
 
 fn fingerprint(source: &Source) -> Result<String> {

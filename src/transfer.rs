@@ -4,9 +4,12 @@
 use crate::error::{invalid, null_value, Code, OrRaise, PersonaError, Result};
 use crate::model::{PersonaModel, Scorer};
 use crate::registry::{self, spi_error, NewVersion};
+use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::datum::DatumWithOid;
+use pgrx::pgrx_sql_entity_graph::metadata::{
+    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
+};
 use pgrx::prelude::*;
-use pgrx::JsonB;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -28,20 +31,67 @@ struct ScalerDoc {
     scale: Vec<f64>,
 }
 
+/// A `jsonb` argument as its text. pgrx's `JsonB` parses the text while reading the argument
+/// and fails with an internal error (XX000) on what jsonb accepts but a float cannot hold
+/// (`1e400`); parsing it here turns that into 22P02 like any other malformed document.
+struct JsonbText(String);
+
+impl FromDatum for JsonbText {
+    unsafe fn from_polymorphic_datum(
+        datum: pg_sys::Datum,
+        is_null: bool,
+        _: pg_sys::Oid,
+    ) -> Option<Self> {
+        if is_null {
+            return None;
+        }
+        // jsonb_out returns a C string (not a text varlena): read it as one, copy it, free it.
+        unsafe {
+            let detoasted = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
+            let cstr: &core::ffi::CStr =
+                pgrx::direct_function_call(pg_sys::jsonb_out, &[Some(detoasted.into())])?;
+            let text = cstr.to_string_lossy().into_owned();
+            pg_sys::pfree(cstr.as_ptr() as *mut core::ffi::c_void);
+            Some(JsonbText(text))
+        }
+    }
+}
+
+unsafe impl<'fcx> ArgAbi<'fcx> for JsonbText {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        unsafe { arg.unbox_arg_using_from_datum() }.expect("a non-null jsonb argument")
+    }
+}
+
+unsafe impl SqlTranslatable for JsonbText {
+    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(JsonbText);
+    const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;
+    const ARGUMENT_SQL: core::result::Result<SqlMappingRef, ArgumentError> =
+        Ok(SqlMappingRef::literal("jsonb"));
+    const RETURN_SQL: core::result::Result<ReturnsRef, ReturnsError> =
+        Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
+}
+
 /// Registers an exported model document as a new version; returns its number.
 #[pg_extern(schema = "persona", volatile, parallel_unsafe)]
 fn import_model(
-    doc: Option<JsonB>,
+    doc: Option<JsonbText>,
     model: default!(Option<&str>, "NULL"),
     promote: default!(Option<bool>, "false"),
 ) -> i32 {
     let doc = doc
         .ok_or_else(|| null_value("doc must not be null"))
         .or_raise();
-    import(doc.0, model, promote.unwrap_or(false)).or_raise()
+    import(&doc.0, model, promote.unwrap_or(false)).or_raise()
 }
 
-fn import(doc: Value, model: Option<&str>, promote: bool) -> Result<i32> {
+fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
+        PersonaError::new(
+            Code::ERRCODE_INVALID_TEXT_REPRESENTATION,
+            format!("invalid model document: {e}"),
+        )
+    })?;
     if !doc.is_object() {
         return Err(invalid("invalid model document: expected a JSON object")
             .hint("Pass a document made by persona.export_model."));
