@@ -18,7 +18,7 @@ deps:
 	bash scripts/install-deps.sh
 
 install: deps
-	cargo pgrx install $(CARGO_PROFILE) --pg-config $(PG_CONFIG)
+	bash scripts/install-extension.sh $(PG_CONFIG) $(CARGO_PROFILE)
 
 start: deps
 	bash scripts/cluster.sh start

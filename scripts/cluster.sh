@@ -79,6 +79,13 @@ stop() {
     done
 }
 
+# Stops the server without a checkpoint, as a power cut would, and starts it again (crash
+# recovery replays the WAL). Used by the durability test.
+crash_restart() {
+    as_owner "$BIN/pg_ctl" -D "$PGDIR/data" -m immediate -w stop > /dev/null
+    start
+}
+
 env_lines() {
     [ -d "$PGDIR/data" ] || PGDIR="/var/tmp/persona-pg-$PORT"
     echo "PGHOST=$PGDIR PGPORT=$PORT PGUSER=postgres PGDATABASE=persona"
@@ -87,6 +94,7 @@ env_lines() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    crash-restart) ensure_dir; crash_restart ;;
     env) env_lines ;;
-    *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|crash-restart|env" >&2; exit 2 ;;
 esac

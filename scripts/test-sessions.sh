@@ -3,8 +3,10 @@
 # cluster (scripts/test.sh starts it): pg_cron runs the scheduled retrain and a listening
 # client receives its NOTIFY; a schedule under a role that cannot log in fails in pg_cron and
 # the model shows up as stale; two sessions promoting at once leave one production version;
-# a retrain called while another runs is skipped; pg_cancel_backend stops a fit; pg_dump and
-# pg_restore keep every model.
+# a retrain called while another runs is skipped; pg_cancel_backend and statement_timeout stop
+# fit, check_drift and retrain on a million rows; pg_terminate_backend leaves no partial
+# version; pg_dump and pg_restore keep every model; after an immediate shutdown every
+# committed model scores as before.
 # Prints one "sessions: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,16 +14,8 @@ eval "export $(bash scripts/cluster.sh env)"
 DATA="$(pwd)/data"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-passed=0
-failed=0
-
-check() { # check NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        passed=$((passed + 1)); echo "ok - $1"
-    else
-        failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"
-    fi
-}
+# shellcheck source=scripts/test-lib.sh
+. scripts/test-lib.sh
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d persona_sessions "$@"; }
 
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
@@ -143,6 +137,64 @@ check "the fit was cancelled" "1" \
 check "and registered nothing" "0" \
     "$(q -c "SELECT count(*) FROM persona.registered_models WHERE model = 'huge'")"
 
+echo "== a fit ended by pg_terminate_backend leaves no partial version"
+PGAPPNAME=persona-terminate-test q -c "SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100,
+                                          max_iter => 500)" > "$WORK/terminate.log" 2>&1 &
+fitting=$!
+sleep 2
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'persona-terminate-test'" > /dev/null
+wait "$fitting" || true
+check "the fit's session was terminated" "1" \
+    "$(grep -c 'terminating connection due to administrator command' "$WORK/terminate.log" || true)"
+check "and nothing of it is left" "0|0" \
+    "$(q -c "SELECT (SELECT count(*) FROM persona.registered_models WHERE model = 'huge'),
+                    (SELECT count(*) FROM persona.fit_runs WHERE model = 'huge')")"
+
+echo "== statement_timeout stops fit, check_drift and retrain on a million rows"
+q > /dev/null <<'SQL'
+CREATE TABLE million AS
+SELECT g AS id, random() AS a, random() AS b, random() AS c, random() AS d, random() AS e
+  FROM generate_series(1, 1000000) AS g;
+CREATE VIEW million_shifted AS SELECT id, a + 0.5 AS a, b, c, d, e FROM million;
+SELECT persona.import_centroids('mil', '{{0.25,0.25,0.25,0.25,0.25},{0.75,0.75,0.75,0.75,0.75}}',
+                                NULL, '{a,b,c,d,e}');
+SELECT persona.set_baseline('mil', 'million');
+SQL
+# Runs a statement under a 500 ms statement_timeout; prints "cancelled" when it ended with the
+# timeout's error within 3 s (about a second after the timeout, with room for a loaded machine).
+cancelled_in_time() {
+    local start end
+    start=$(date +%s%N)
+    PGOPTIONS="-c statement_timeout=500" q -c "$1" > "$WORK/timeout.log" 2>&1 || true
+    end=$(date +%s%N)
+    if ! grep -q 'canceling statement due to statement timeout' "$WORK/timeout.log"; then
+        echo "not cancelled: $(head -c 200 "$WORK/timeout.log")"
+    elif [ $(((end - start) / 1000000)) -gt 3000 ]; then
+        echo "cancelled after $(((end - start) / 1000000)) ms"
+    else
+        echo cancelled
+    fi
+}
+check "fit stops" cancelled \
+    "$(cancelled_in_time "SELECT persona.fit('mil', 'million', k => 20, n_init => 10)")"
+check "check_drift stops" cancelled \
+    "$(cancelled_in_time "SELECT * FROM persona.check_drift('mil', 'million_shifted')")"
+check "retrain_if_drifted stops" cancelled \
+    "$(cancelled_in_time "CALL persona.retrain_if_drifted('mil', 'million_shifted')")"
+check "none left a version or a report" "1|0" \
+    "$(q -c "SELECT (SELECT count(*) FROM persona.model_versions WHERE model = 'mil'),
+                    (SELECT count(*) FROM persona.drift_reports WHERE model = 'mil')")"
+check "a cancelled retrain releases its lock in the session that goes on" "0" \
+    "$(PGOPTIONS="-c statement_timeout=500" psql -X -qAt -d persona_sessions \
+        -c "CALL persona.retrain_if_drifted('mil', 'million_shifted')" \
+        -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+               AND pid = pg_backend_pid()" 2> /dev/null)"
+check "the cancelled retrains are logged as failed, with the reason" \
+    "2|failed|canceling statement due to statement timeout" \
+    "$(q -c "SELECT count(*), status, error FROM persona.jobs WHERE model = 'mil'
+              GROUP BY 2, 3")"
+
 echo "== pg_dump and pg_restore keep every model"
 q -c "CREATE TABLE scored AS SELECT customer_id,
         assign_persona_id(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10], 'dtc') AS persona
@@ -170,6 +222,13 @@ check "and drift reports and jobs" "ok" \
                           > 1 THEN 'ok' END" 2>&1)"
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
     -c "DROP DATABASE IF EXISTS persona_restored"
+
+echo "== after an immediate shutdown, every committed model scores as before"
+bash scripts/cluster.sh crash-restart > /dev/null
+check "scores after crash recovery" "0" \
+    "$(q -c "SELECT count(*) FROM survey JOIN scored USING (customer_id)
+               WHERE assign_persona_id(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10], 'dtc')
+                     IS DISTINCT FROM scored.persona")"
 
 echo "sessions: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

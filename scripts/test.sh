@@ -2,7 +2,9 @@
 # The whole test suite: formatting and lints, the math crate's unit tests, then the SQL
 # surface against the installed extension in the private cluster (pg_regress, plain SQL with
 # expected output in tests/pg_regress), then the multi-session and pg_cron tests
-# (scripts/test-sessions.sh). Prints one closing "N passed, N failed" line.
+# (scripts/test-sessions.sh), the upgrade from every kept release (scripts/test-upgrade.sh)
+# and scoring under concurrent promotes and retrains (scripts/test-concurrency.sh).
+# Prints one closing "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,7 @@ cargo test -p persona-math --quiet 2>&1 | tee /tmp/persona-unit.log
 unit_passed=$(grep -Eo '[0-9]+ passed' /tmp/persona-unit.log | awk '{s+=$1} END {print s+0}')
 
 echo "== build and install the extension"
-cargo pgrx install --release --pg-config "$PG_CONFIG" > /tmp/persona-install.log 2>&1 ||
+bash scripts/install-extension.sh "$PG_CONFIG" --release > /tmp/persona-install.log 2>&1 ||
     { cat /tmp/persona-install.log; exit 1; }
 
 echo "== SQL tests (pg_regress)"
@@ -35,14 +37,17 @@ set +e
 regress_status=${PIPESTATUS[0]}
 [ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
 
-echo "== multi-session and pg_cron tests"
-bash scripts/test-sessions.sh | tee "$out/sessions.log"
-sessions_status=${PIPESTATUS[0]}
+echo "== multi-session, pg_cron, upgrade and concurrency tests"
+sessions_status=0
+for t in sessions upgrade concurrency; do
+    bash "scripts/test-$t.sh" | tee "$out/$t.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || sessions_status=1
+done
 set -e
 
 sql_failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.log" || true)
 sql_total=$(grep -cE '\.\.\. (ok|FAILED)' "$out/summary.log" || true)
-s_passed=$(grep -c '^ok - ' "$out/sessions.log" || true)
-s_failed=$(grep -c '^not ok - ' "$out/sessions.log" || true)
+s_passed=$(cat "$out"/{sessions,upgrade,concurrency}.log | grep -c '^ok - ' || true)
+s_failed=$(cat "$out"/{sessions,upgrade,concurrency}.log | grep -c '^not ok - ' || true)
 echo "persona: $((unit_passed + sql_total - sql_failed + s_passed)) passed, $((sql_failed + s_failed)) failed"
 [ "$regress_status" -eq 0 ] && [ "$sessions_status" -eq 0 ]

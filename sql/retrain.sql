@@ -50,6 +50,7 @@ DECLARE
     v_job bigint;
     v_status text;
     v_error text;
+    v_state text;
     v_report bigint;
     v_rows bigint;
     v_version integer;
@@ -88,9 +89,11 @@ BEGIN
         SELECT r.status, r.report_id, r.rows_used, r.new_version, r.fingerprint, r.events
           INTO v_status, v_report, v_rows, v_version, v_fingerprint, v_events
           FROM persona._retrain_step(model, source, promote) r;
-    EXCEPTION WHEN OTHERS THEN
-        -- Everything the step wrote is rolled back with it: the registry is as it was.
-        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        -- Everything the step wrote is rolled back with it: the registry is as it was. A
+        -- cancel (statement_timeout, pg_cancel_backend) is caught too, so that the run's row
+        -- and the lock are released; it is raised again below.
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
         v_status := 'failed';
         v_events := jsonb_build_array(jsonb_build_object('event', 'run_failed', 'error', v_error));
     END;
@@ -106,6 +109,9 @@ BEGIN
     END LOOP;
     COMMIT;
     PERFORM pg_advisory_unlock(v_lock_key, hashtext(model));
+    IF v_state = '57014' THEN
+        RAISE EXCEPTION '%', v_error USING ERRCODE = '57014';
+    END IF;
 END;
 $$;
 
