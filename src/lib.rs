@@ -16,6 +16,7 @@ mod lineage;
 mod model;
 mod quality;
 mod registry;
+mod report;
 mod score;
 mod source;
 mod spi_read;
