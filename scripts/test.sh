@@ -2,7 +2,9 @@
 # The whole test suite: formatting and lints, the math crate's unit tests, then the SQL
 # surface against the installed extension in the private cluster (pg_regress, plain SQL with
 # expected output in tests/pg_regress), then the multi-session and pg_cron tests
-# (scripts/test-sessions.sh). Prints one closing "N passed, N failed" line.
+# (scripts/test-sessions.sh), then the tests through real clients: JDBC, headless Chromium and
+# the README's reference table (scripts/test-clients.sh). Prints one closing "N passed,
+# N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,11 +40,15 @@ regress_status=${PIPESTATUS[0]}
 echo "== multi-session and pg_cron tests"
 bash scripts/test-sessions.sh | tee "$out/sessions.log"
 sessions_status=${PIPESTATUS[0]}
+
+echo "== clients: JDBC, the drift report in Chromium, the README's reference"
+bash scripts/test-clients.sh | tee "$out/clients.log"
+clients_status=${PIPESTATUS[0]}
 set -e
 
 sql_failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.log" || true)
 sql_total=$(grep -cE '\.\.\. (ok|FAILED)' "$out/summary.log" || true)
-s_passed=$(grep -c '^ok - ' "$out/sessions.log" || true)
-s_failed=$(grep -c '^not ok - ' "$out/sessions.log" || true)
+s_passed=$(cat "$out/sessions.log" "$out/clients.log" | grep -c '^ok - ' || true)
+s_failed=$(cat "$out/sessions.log" "$out/clients.log" | grep -c '^not ok - ' || true)
 echo "persona: $((unit_passed + sql_total - sql_failed + s_passed)) passed, $((sql_failed + s_failed)) failed"
-[ "$regress_status" -eq 0 ] && [ "$sessions_status" -eq 0 ]
+[ "$regress_status" -eq 0 ] && [ "$sessions_status" -eq 0 ] && [ "$clients_status" -eq 0 ]
