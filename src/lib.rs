@@ -11,6 +11,7 @@ mod arrays;
 mod drift;
 mod error;
 mod fit;
+mod gather;
 mod guc;
 mod lineage;
 mod model;
@@ -42,6 +43,7 @@ extension_sql_file!(
     name = "retrain",
     requires = ["lifecycle"]
 );
+extension_sql_file!("../sql/gather.sql", name = "gather", requires = ["retrain"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]
