@@ -4,13 +4,16 @@
 #   scripts/cluster.sh start | stop | env
 #
 # It lives in .pg/ under the repository (or PERSONA_PGDIR), is owned by the unprivileged
-# `postgres` user (PostgreSQL refuses to run as root), listens only on a Unix socket in that
-# folder on port PERSONA_PORT (default 5499), and never touches the system cluster.
+# `postgres` user (PostgreSQL refuses to run as root), listens on a Unix socket in that folder
+# on port PERSONA_PORT (default 5499), and never touches the system cluster. It also listens
+# on 127.0.0.1 (loopback only, same port) for clients that speak TCP only, such as the JDBC
+# driver GUIs use; TCP logins need a password (scram-sha-256), the socket trusts local users.
+# PERSONA_PG_BIN picks the PostgreSQL binaries (default: Debian's PostgreSQL 15).
 # `env` prints the PGHOST/PGPORT/PGUSER lines that psql needs.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-BIN=/usr/lib/postgresql/15/bin
+BIN="${PERSONA_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORT="${PERSONA_PORT:-5499}"
 OWNER=postgres
 PGDIR="${PERSONA_PGDIR:-$REPO/.pg}"
@@ -45,7 +48,7 @@ configure() {
         echo "$include" >> "$PGDIR/data/postgresql.conf"
     cat > "$PGDIR/data/persona.conf" <<CONF
 port = $PORT
-listen_addresses = ''
+listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PGDIR'
 max_parallel_workers_per_gather = 2
 # pg_cron runs its jobs over a local connection: through the socket, in database persona.
@@ -53,7 +56,13 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = 'persona'
 cron.host = '$PGDIR'
 CONF
-    chown "$OWNER": "$PGDIR/data/persona.conf"
+    # The socket trusts local users, as initdb set it up for this test cluster; loopback TCP
+    # asks for a password (scram-sha-256), so opening a port adds no password-less way in.
+    cat > "$PGDIR/data/pg_hba.conf" <<HBA
+local all all trust
+host all all 127.0.0.1/32 scram-sha-256
+HBA
+    chown "$OWNER": "$PGDIR/data/persona.conf" "$PGDIR/data/pg_hba.conf"
 }
 
 start() {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing persona needs on Debian 12, and skips whatever is already
-# there: Debian's PostgreSQL 15 with its server headers and pg_cron, clang for bindgen,
+# there: Debian's PostgreSQL 15 with its server headers and pg_cron, clang for bindgen, the
+# clients the tests drive (a JDK and the PostgreSQL JDBC driver, headless Chromium),
 # cargo-pgrx pinned to the pgrx version in Cargo.toml, and `cargo pgrx init` against Debian's
 # pg_config (nothing is downloaded but packages and crates).
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev clang pkg-config)
+PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-cron libclang-dev clang pkg-config
+          default-jdk-headless libpostgresql-jdbc-java chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -2,9 +2,10 @@
 # The whole test suite: formatting and lints, the math crate's unit tests, then the SQL
 # surface against the installed extension in the private cluster (pg_regress, plain SQL with
 # expected output in tests/pg_regress), then the multi-session and pg_cron tests
-# (scripts/test-sessions.sh), the upgrade from every kept release (scripts/test-upgrade.sh)
-# and scoring under concurrent promotes and retrains (scripts/test-concurrency.sh).
-# Prints one closing "N passed, N failed" line.
+# (scripts/test-sessions.sh), the upgrade from every kept release (scripts/test-upgrade.sh),
+# scoring under concurrent promotes and retrains (scripts/test-concurrency.sh), then the tests
+# through real clients: JDBC, headless Chromium and the README's reference table
+# (scripts/test-clients.sh). Prints one closing "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,17 +38,17 @@ set +e
 regress_status=${PIPESTATUS[0]}
 [ -f "$out/regression.diffs" ] && cat "$out/regression.diffs"
 
-echo "== multi-session, pg_cron, upgrade and concurrency tests"
-sessions_status=0
-for t in sessions upgrade concurrency; do
+echo "== multi-session, pg_cron, upgrade, concurrency and client tests"
+shell_status=0
+for t in sessions upgrade concurrency clients; do
     bash "scripts/test-$t.sh" | tee "$out/$t.log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || sessions_status=1
+    [ "${PIPESTATUS[0]}" -eq 0 ] || shell_status=1
 done
 set -e
 
 sql_failed=$(grep -cE '\.\.\. FAILED|^not ok' "$out/summary.log" || true)
 sql_total=$(grep -cE '\.\.\. (ok|FAILED)' "$out/summary.log" || true)
-s_passed=$(cat "$out"/{sessions,upgrade,concurrency}.log | grep -c '^ok - ' || true)
-s_failed=$(cat "$out"/{sessions,upgrade,concurrency}.log | grep -c '^not ok - ' || true)
+s_passed=$(cat "$out"/{sessions,upgrade,concurrency,clients}.log | grep -c '^ok - ' || true)
+s_failed=$(cat "$out"/{sessions,upgrade,concurrency,clients}.log | grep -c '^not ok - ' || true)
 echo "persona: $((unit_passed + sql_total - sql_failed + s_passed)) passed, $((sql_failed + s_failed)) failed"
-[ "$regress_status" -eq 0 ] && [ "$sessions_status" -eq 0 ]
+[ "$regress_status" -eq 0 ] && [ "$shell_status" -eq 0 ]

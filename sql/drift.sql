@@ -90,7 +90,19 @@ SELECT r.report_id,
        (d.item ->> 'drifted')::boolean AS drifted,
        (d.item ->> 'n_reference')::bigint AS n_reference,
        (d.item ->> 'n_current')::bigint AS n_current,
-       (d.item ->> 'n_null')::bigint AS n_null
+       (d.item ->> 'n_null')::bigint AS n_null,
+       ARRAY(SELECT h.v::float8
+               FROM jsonb_array_elements_text(d.item -> 'histogram' -> 'edges')
+                    WITH ORDINALITY h(v, i) ORDER BY h.i) AS bin_edges,
+       ARRAY(SELECT h.v
+               FROM jsonb_array_elements_text(d.item -> 'histogram' -> 'labels')
+                    WITH ORDINALITY h(v, i) ORDER BY h.i) AS bar_labels,
+       ARRAY(SELECT h.v::bigint
+               FROM jsonb_array_elements_text(d.item -> 'histogram' -> 'reference')
+                    WITH ORDINALITY h(v, i) ORDER BY h.i) AS reference_counts,
+       ARRAY(SELECT h.v::bigint
+               FROM jsonb_array_elements_text(d.item -> 'histogram' -> 'current')
+                    WITH ORDINALITY h(v, i) ORDER BY h.i) AS current_counts
   FROM persona.drift_reports r
  CROSS JOIN LATERAL jsonb_array_elements(r.details) WITH ORDINALITY AS d(item, ordinal);
 
@@ -116,6 +128,15 @@ RETURNS TABLE (report_id bigint, dataset_drift boolean, drifted_features integer
 AS 'MODULE_PATHNAME', 'check_drift_wrapper'
 LANGUAGE c VOLATILE PARALLEL UNSAFE ROWS 1;
 
+-- A saved report as a self-contained HTML page (src/report.rs): the verdict, a table of the
+-- compared columns and their reference and current histograms, in inline CSS and SVG.
+CREATE FUNCTION persona.drift_report_html(report_id bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'drift_report_html_wrapper'
+LANGUAGE c STABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION persona.drift_report_html(bigint) IS
+    'A saved drift report as one self-contained HTML page: verdict, table of columns, reference and current histograms (inline CSS and SVG, no script).';
 COMMENT ON FUNCTION persona.set_baseline(text, regclass, integer) IS
     'Stores (or replaces) the drift baseline of a model version from a relation; default: the production version. Returns the version.';
 COMMENT ON FUNCTION persona.drift(text, regclass, text, float8) IS
@@ -186,7 +207,7 @@ COMMENT ON COLUMN persona.drift_reports.total_features IS
 COMMENT ON COLUMN persona.drift_reports.share IS 'drifted_features / total_features.';
 COMMENT ON COLUMN persona.drift_reports.n_current IS 'Rows read from the source.';
 COMMENT ON COLUMN persona.drift_reports.details IS
-    'One object per row of persona.drift, in its order, with kind and n_null added.';
+    'One object per row of persona.drift, in its order, with kind, n_null and the histogram of both sides added.';
 
 COMMENT ON VIEW persona.drift_features IS 'One row per drift report and compared column.';
 COMMENT ON COLUMN persona.drift_features.report_id IS 'Report number (persona.drift_reports).';
@@ -207,3 +228,10 @@ COMMENT ON COLUMN persona.drift_features.n_reference IS 'Reference values the st
 COMMENT ON COLUMN persona.drift_features.n_current IS 'Valid current values the statistic used.';
 COMMENT ON COLUMN persona.drift_features.n_null IS
     'Current values left out: NULL, NaN or infinite (for persona_share and distance: incomplete rows).';
+COMMENT ON COLUMN persona.drift_features.bin_edges IS
+    'Edges of the equal-width bins of the histogram (one more than the bars); empty when the bars are labelled.';
+COMMENT ON COLUMN persona.drift_features.bar_labels IS
+    'Bar labels of the histogram of a discrete column (its values) or of persona_share (persona names); empty for bins.';
+COMMENT ON COLUMN persona.drift_features.reference_counts IS
+    'Reference values per bar (the baseline sample for bins, exact counts for values and personas).';
+COMMENT ON COLUMN persona.drift_features.current_counts IS 'Current values per bar.';

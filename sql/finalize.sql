@@ -46,6 +46,10 @@ COMMENT ON FUNCTION persona.evaluate(text, integer, regclass) IS
 COMMENT ON FUNCTION persona.fit(text, regclass, text[], integer, integer, integer, boolean,
                                 integer, integer, float8, bigint, text, boolean, float8[]) IS
     'Trains k-means personas on a table and registers the best run as a new version.';
+COMMENT ON FUNCTION persona.persona_model_in(cstring) IS
+    'Input function of type persona.persona_model: reads and checks its JSON text.';
+COMMENT ON FUNCTION persona.persona_model_out(persona.persona_model) IS
+    'Output function of type persona.persona_model: its JSON text.';
 
 -- Privileges. Two group roles: persona_reader scores and reads the registry's summaries;
 -- persona_admin (a member of persona_reader) also fits, imports, promotes, checks drift and

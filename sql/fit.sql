@@ -29,9 +29,19 @@ COMMENT ON COLUMN persona.model_versions.run_id IS 'The fit run that produced th
 COMMENT ON COLUMN persona.model_versions.sizes IS
     'Training rows per persona (NULL for imported centroids).';
 
+-- The metrics GUIs sort and chart by are plain float8 columns; params and metrics stay whole.
 CREATE VIEW persona.runs AS
 SELECT r.run_id, r.model, r.version, r.k, r.params, r.metrics, r.started_at, r.duration,
-       r.created_by
+       r.created_by,
+       r.params ->> 'source' AS source,
+       (r.metrics ->> 'inertia')::float8 AS inertia,
+       (r.metrics ->> 'silhouette')::float8 AS silhouette,
+       (r.metrics ->> 'calinski_harabasz')::float8 AS calinski_harabasz,
+       (r.metrics ->> 'davies_bouldin')::float8 AS davies_bouldin,
+       (r.metrics ->> 'silhouette_inertia_ratio')::float8 AS silhouette_inertia_ratio,
+       (r.metrics ->> 'n_iter')::integer AS n_iter,
+       (r.metrics ->> 'rows_used')::bigint AS rows_used,
+       (r.metrics ->> 'rows_skipped')::bigint AS rows_skipped
   FROM persona.fit_runs r
  ORDER BY r.run_id;
 
@@ -48,6 +58,25 @@ COMMENT ON COLUMN persona.runs.metrics IS
 COMMENT ON COLUMN persona.runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN persona.runs.duration IS 'How long the run took.';
 COMMENT ON COLUMN persona.runs.created_by IS 'Role that ran the fit.';
+COMMENT ON COLUMN persona.runs.source IS 'Relation the run was trained on (params.source).';
+COMMENT ON COLUMN persona.runs.inertia IS 'Sum of squared distances to the nearest centroid (scoring units).';
+COMMENT ON COLUMN persona.runs.silhouette IS
+    'Mean silhouette (sampled above 10,000 rows); NULL for one persona.';
+COMMENT ON COLUMN persona.runs.calinski_harabasz IS 'Calinski-Harabasz index (higher is better).';
+COMMENT ON COLUMN persona.runs.davies_bouldin IS 'Davies-Bouldin index (lower is better).';
+COMMENT ON COLUMN persona.runs.silhouette_inertia_ratio IS 'silhouette x 1000 / inertia.';
+COMMENT ON COLUMN persona.runs.n_iter IS 'Lloyd iterations of the best restart.';
+COMMENT ON COLUMN persona.runs.rows_used IS 'Rows the run was trained on.';
+COMMENT ON COLUMN persona.runs.rows_skipped IS 'Rows skipped for a NULL, NaN or infinite feature.';
+COMMENT ON COLUMN persona.fit_runs.run_id IS 'Run number.';
+COMMENT ON COLUMN persona.fit_runs.model IS 'Model the run was for.';
+COMMENT ON COLUMN persona.fit_runs.version IS 'Version registered from this run; NULL if not chosen.';
+COMMENT ON COLUMN persona.fit_runs.k IS 'Number of personas of the run.';
+COMMENT ON COLUMN persona.fit_runs.params IS 'Arguments of the fit (source, features, seed, ...).';
+COMMENT ON COLUMN persona.fit_runs.metrics IS 'Quality metrics of the run (see persona.runs).';
+COMMENT ON COLUMN persona.fit_runs.started_at IS 'When the run started.';
+COMMENT ON COLUMN persona.fit_runs.duration IS 'How long the run took.';
+COMMENT ON COLUMN persona.fit_runs.created_by IS 'Role that ran the fit.';
 
 -- One row per persona of each version, centroids in original units.
 CREATE VIEW persona.personas AS

@@ -182,3 +182,29 @@ COMMENT ON COLUMN persona.models.created_at IS 'When the version was registered.
 COMMENT ON COLUMN persona.models.created_by IS 'Role that registered the version.';
 COMMENT ON FUNCTION persona.promote(text, integer) IS
     'Makes a version the production one; the previous production version is archived.';
+COMMENT ON COLUMN persona.registered_models.model IS 'Model name.';
+COMMENT ON COLUMN persona.registered_models.created_at IS 'When the first version was registered.';
+COMMENT ON COLUMN persona.registered_models.created_by IS 'Role that registered the first version.';
+COMMENT ON COLUMN persona.model_versions.model IS 'Model name.';
+COMMENT ON COLUMN persona.model_versions.version IS 'Version number, 1, 2, ... per model.';
+COMMENT ON COLUMN persona.model_versions.k IS 'Number of personas (centroids).';
+COMMENT ON COLUMN persona.model_versions.features IS
+    'Feature names, in the order scoring expects them.';
+COMMENT ON COLUMN persona.model_versions.labels IS 'Persona names; persona id n is labels[n].';
+COMMENT ON COLUMN persona.model_versions.origin IS 'import (given centroids) or fit (trained here).';
+COMMENT ON COLUMN persona.model_versions.created_at IS 'When the version was registered.';
+COMMENT ON COLUMN persona.model_versions.created_by IS 'Role that registered the version.';
+COMMENT ON COLUMN persona.model_events.event_id IS 'Event number, in the order of the changes.';
+COMMENT ON COLUMN persona.model_events.model IS 'Model name.';
+COMMENT ON COLUMN persona.model_events.version IS 'Version whose stage changed.';
+COMMENT ON COLUMN persona.model_events.from_stage IS 'Stage before the change; NULL at registration.';
+COMMENT ON COLUMN persona.model_events.to_stage IS 'Stage after the change.';
+COMMENT ON COLUMN persona.model_events.changed_at IS 'When the stage changed.';
+COMMENT ON COLUMN persona.model_events.changed_by IS 'Role that changed it.';
+COMMENT ON COLUMN persona.model_events.reason IS
+    'Why: registered by import or fit, promoted, replaced by version n, rolled back, ...';
+COMMENT ON FUNCTION persona._register_version(text, integer, text[], text[], float8[], float8[],
+                                              float8[], text, boolean) IS
+    'Internal: numbers, stores and logs a validated version (called by import_centroids, fit, import_model).';
+COMMENT ON FUNCTION persona._set_production(text, integer, text) IS
+    'Internal: makes a version the production one and archives the previous one.';

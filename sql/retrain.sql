@@ -240,3 +240,30 @@ COMMENT ON VIEW persona.stale_models IS
 COMMENT ON PROCEDURE persona.retrain_if_drifted(text, regclass, text) IS
     'Checks drift against production; on drift fits a new version (manual: staging, auto: '
     'promoted if no worse) and sends NOTIFY persona_events.';
+COMMENT ON COLUMN persona.jobs.job_id IS 'Run number.';
+COMMENT ON COLUMN persona.jobs.model IS 'Model that was checked.';
+COMMENT ON COLUMN persona.jobs.source IS 'Relation that was checked and, on drift, trained on.';
+COMMENT ON COLUMN persona.jobs.promote_mode IS
+    'manual (register as staging) or auto (promote when no worse than production).';
+COMMENT ON COLUMN persona.jobs.started_at IS 'When the run started.';
+COMMENT ON COLUMN persona.jobs.finished_at IS 'When the run ended; NULL while it runs.';
+COMMENT ON COLUMN persona.jobs.run_by IS 'Role that ran it (the pg_cron job''s user).';
+COMMENT ON COLUMN persona.job_status.model IS 'Model name.';
+COMMENT ON COLUMN persona.job_status.last_run_at IS 'When the last retrain run started.';
+COMMENT ON COLUMN persona.job_status.last_status IS 'Status of the last run.';
+COMMENT ON COLUMN persona.job_status.last_success_at IS
+    'When the last run that ended without error (no drift, unchanged, trained, promoted) finished.';
+COMMENT ON COLUMN persona.job_status.failures_since_success IS
+    'Failed runs since the last success.';
+COMMENT ON COLUMN persona.stale_models.model IS 'Model name.';
+COMMENT ON COLUMN persona.stale_models.last_success_at IS
+    'When the last successful retrain finished; NULL if none ever did.';
+COMMENT ON COLUMN persona.stale_models.last_status IS 'Status of the last run, if any.';
+COMMENT ON COLUMN persona.stale_models.failures_since_success IS
+    'Failed runs since the last success.';
+COMMENT ON COLUMN persona.stale_models.expected_interval IS
+    'persona.retrain_interval (default 1 month); stale after twice that.';
+COMMENT ON FUNCTION persona._at_least_as_good(text, float8, float8) IS
+    'Internal: whether a candidate metric value is at least as good as the incumbent''s.';
+COMMENT ON FUNCTION persona._retrain_step(text, regclass, text) IS
+    'Internal: one retrain (check, fit, maybe promote) in one transaction, for retrain_if_drifted.';

@@ -9,10 +9,12 @@
 //! stores. `sql/drift.sql` declares the functions and holds the tables.
 //!
 //! Layout: [`baseline`] (one-pass summaries), [`store`] (baseline tables), [`check`] (current
-//! data and comparisons), [`report`] (dataset verdict, saved reports), [`settings`] (GUCs).
+//! data and comparisons), [`histogram`] (the pictures a saved report keeps), [`report`]
+//! (dataset verdict, saved reports), [`settings`] (GUCs).
 
 mod baseline;
 mod check;
+pub mod histogram;
 mod report;
 mod settings;
 mod store;
@@ -171,7 +173,7 @@ fn run_check(model: String, relation: pg_sys::Oid, options: &Options) -> Result<
         version: scorer.model.version,
         source: source.relation,
         n_current,
-        rows: check::compare(&baseline, current, options),
+        rows: check::compare(&baseline, current, options, &scorer.model.labels),
     })
 }
 

@@ -11,11 +11,13 @@ mod arrays;
 mod drift;
 mod error;
 mod fit;
+mod gather;
 mod guc;
 mod lineage;
 mod model;
 mod quality;
 mod registry;
+mod report;
 mod score;
 mod source;
 mod spi_read;
@@ -41,6 +43,7 @@ extension_sql_file!(
     name = "retrain",
     requires = ["lifecycle"]
 );
+extension_sql_file!("../sql/gather.sql", name = "gather", requires = ["retrain"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]

@@ -5,6 +5,7 @@
 //! counts), and when a verdict can be given at all.
 
 use super::baseline::{discrete_max, indexed, Assigner, Baseline, ColumnBaseline, Kind};
+use super::histogram::Histogram;
 use crate::arrays::show;
 use crate::error::{invalid, null_value, Result};
 use crate::model::Scorer;
@@ -131,6 +132,8 @@ pub struct DriftRow {
     pub n_current: u64,
     /// Current values left out (for persona_share and distance: incomplete rows).
     pub n_null: u64,
+    /// Both sides over the same bars, for the saved report's picture; `None` without data.
+    pub histogram: Option<Histogram>,
 }
 
 /// The valid current values of one column, and how many were not valid.
@@ -189,7 +192,13 @@ impl Current {
 }
 
 /// Every row of a check: the features in model order, then persona_share, then distance.
-pub fn compare(baseline: &Baseline, current: Current, options: &Options) -> Vec<DriftRow> {
+/// `labels` name the personas in the persona_share histogram.
+pub fn compare(
+    baseline: &Baseline,
+    current: Current,
+    options: &Options,
+    labels: &[String],
+) -> Vec<DriftRow> {
     let incomplete = current.distance.n_null;
     let mut rows: Vec<DriftRow> = baseline
         .features
@@ -205,6 +214,7 @@ pub fn compare(baseline: &Baseline, current: Current, options: &Options) -> Vec<
         &current.persona_counts,
         incomplete,
         options,
+        labels,
     ));
     rows.push(compare_column(
         &baseline.distance,
@@ -238,12 +248,18 @@ fn compare_column(reference: &ColumnBaseline, mut current: CurrentColumn, o: &Op
         Kind::Distance => RowKind::Distance,
     };
     let n_current = values.len() as u64;
-    judge(
+    let histogram = match &discrete {
+        Some((r, c)) => Some(Histogram::values(r, c)),
+        None => Histogram::binned(&reference.sample, values),
+    };
+    let mut row = judge(
         (reference.feature.clone(), kind, method),
         outcome,
         (n_current, current.n_null),
         o,
-    )
+    );
+    row.histogram = histogram;
+    row
 }
 
 /// Value counts of both sides when the column is discrete: the reference has at most
@@ -339,7 +355,13 @@ fn on_counts<K: Ord + Clone>(
 
 /// Shares of personas: chi-square by default, as persona ids are categories. A binned method
 /// asked for by name is used as asked; ks and wasserstein, which need an order, are not.
-fn compare_personas(reference: &[u64], current: &[u64], incomplete: u64, o: &Options) -> DriftRow {
+fn compare_personas(
+    reference: &[u64],
+    current: &[u64],
+    incomplete: u64,
+    o: &Options,
+    labels: &[String],
+) -> DriftRow {
     let method = match o.requested {
         Requested::Fixed(m @ (Method::Psi | Method::JensenShannon | Method::Z)) => m,
         _ => Method::ChiSquare,
@@ -347,12 +369,14 @@ fn compare_personas(reference: &[u64], current: &[u64], incomplete: u64, o: &Opt
     let current_counts = indexed(current);
     let n_current = current_counts.values().sum();
     let outcome = on_counts(method, &indexed(reference), &current_counts);
-    judge(
+    let mut row = judge(
         ("persona_share".into(), RowKind::PersonaShare, method),
         outcome,
         (n_current, incomplete),
         o,
-    )
+    );
+    row.histogram = Some(Histogram::personas(labels, reference, current));
+    row
 }
 
 /// The verdict: none without data on both sides or with fewer than `min_rows` current values;
@@ -386,5 +410,6 @@ fn judge(
         n_reference: outcome.n_reference,
         n_current,
         n_null,
+        histogram: None,
     }
 }

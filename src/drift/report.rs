@@ -96,7 +96,8 @@ pub fn save(head: &ReportHead, verdict: &Verdict, rows: &[DriftRow]) -> Result<i
     .ok_or_else(|| spi_error("no report id returned"))
 }
 
-/// One row as JSON, in the column order of `persona.drift`, with kind and n_null added.
+/// One row as JSON, in the column order of `persona.drift`, with kind, n_null and the
+/// histogram of both sides added.
 fn row_json(r: &DriftRow) -> Value {
     json!({
         "feature": r.feature,
@@ -109,6 +110,7 @@ fn row_json(r: &DriftRow) -> Value {
         "n_reference": r.n_reference,
         "n_current": r.n_current,
         "n_null": r.n_null,
+        "histogram": r.histogram,
     })
 }
 

@@ -14,10 +14,12 @@
 //! Layout: [`ks`] two-sample Kolmogorov-Smirnov, [`kolmogorov`] the Kolmogorov distribution it
 //! needs, [`wasserstein`], [`binned`] (quantile bins, PSI, Jensen-Shannon), [`categorical`]
 //! (counts, chi-square, z test), [`method`] (method names, thresholds, automatic choice) and
-//! [`sample`] (bounded reference sample and exact moments).
+//! [`sample`] (bounded reference sample and exact moments), [`display`] (equal-width histograms
+//! for pictures).
 
 pub mod binned;
 pub mod categorical;
+pub mod display;
 pub mod kolmogorov;
 pub mod ks;
 pub mod method;

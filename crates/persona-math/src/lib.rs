@@ -7,6 +7,7 @@
 pub mod centroids;
 pub mod distance;
 pub mod drift;
+pub mod gather;
 pub mod kmeans;
 pub mod matching;
 pub mod metrics;
