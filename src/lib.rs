@@ -44,6 +44,7 @@ extension_sql_file!(
     requires = ["lifecycle"]
 );
 extension_sql_file!("../sql/gather.sql", name = "gather", requires = ["retrain"]);
+extension_sql_file!("../sql/citus.sql", name = "citus", requires = ["gather"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[pg_guard]
