@@ -11,23 +11,11 @@
 # With --update-docs, the rendered report replaces docs/drift-report.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
+# shellcheck source=scripts/test-lib.sh
+. scripts/test-lib.sh
 OUT="$(pwd)/results/clients"
 JDBC_JAR=/usr/share/java/postgresql.jar
 mkdir -p "$OUT"
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-check() { # check NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
-}
-fresh_db() {
-    PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
-        -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 ${2:-}"
-}
 
 echo "== JDBC: a login role over loopback TCP"
 # A role with a password, as a GUI connects; the superuser creates the extension and grants

@@ -6,10 +6,6 @@
 # Prints "concurrency: N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
-WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # shellcheck source=scripts/test-lib.sh
 . scripts/test-lib.sh
 export PGOPTIONS="-c client_min_messages=warning"
@@ -17,7 +13,7 @@ DB=persona_concurrency
 SECONDS_TO_RUN=${PERSONA_CONCURRENCY_SECONDS:-30}
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+fresh_db "$DB"
 q > /dev/null <<SQL
 CREATE EXTENSION persona;
 CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,

@@ -10,16 +10,11 @@
 # Prints one "sessions: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
-WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # shellcheck source=scripts/test-lib.sh
 . scripts/test-lib.sh
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d persona_sessions "$@"; }
 
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
-    -c "DROP DATABASE IF EXISTS persona_sessions" -c "CREATE DATABASE persona_sessions"
+fresh_db persona_sessions
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d persona \
     -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
 psql -X -q -d persona -c "SELECT cron.unschedule(jobid) FROM cron.job
@@ -200,8 +195,7 @@ q -c "CREATE TABLE scored AS SELECT customer_id,
         assign_persona_id(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10], 'dtc') AS persona
         FROM survey" > /dev/null
 pg_dump -Fc -d persona_sessions -f "$WORK/sessions.dump"
-PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres \
-    -c "DROP DATABASE IF EXISTS persona_restored" -c "CREATE DATABASE persona_restored"
+fresh_db persona_restored
 pg_restore -d persona_restored --no-owner "$WORK/sessions.dump" 2> "$WORK/restore.log" || true
 r() { psql -X -qAt -v ON_ERROR_STOP=1 -d persona_restored "$@"; }
 check "pg_restore reports no error" "" "$(grep -i error "$WORK/restore.log" | head -3)"

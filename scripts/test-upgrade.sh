@@ -8,20 +8,15 @@
 # Prints "upgrade: N passed, N failed"; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
 # shellcheck source=scripts/test-lib.sh
 . scripts/test-lib.sh
 export PGOPTIONS="-c client_min_messages=warning"
 
 current=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-recreate() { psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
 
 db=persona_upgrade_fresh
-recreate "$db"
+fresh_db "$db"
 q -c "CREATE EXTENSION persona"
 q -f tests/upgrade/catalog.sql > "$WORK/fresh.txt"
 
@@ -31,7 +26,7 @@ for script in sql/persona--*.sql; do
     case "$old" in *--*) continue ;; esac
     echo "== from $old to $current"
     db=persona_upgrade_from_${old//./_}
-    recreate "$db"
+    fresh_db "$db"
     q > /dev/null <<SQL
 CREATE EXTENSION persona VERSION '$old';
 CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,

@@ -80,42 +80,32 @@ GRANT SELECT ON persona.registered_models, persona.model_versions, persona.model
 GRANT ALL ON ALL TABLES IN SCHEMA persona TO persona_admin;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA persona TO persona_admin;
 
--- Functions that write, or read customer rows of the baselines, are not for PUBLIC.
-REVOKE EXECUTE ON FUNCTION
-    persona._register_version(text, integer, text[], text[], float8[], float8[], float8[],
-                              text, boolean),
-    persona._set_production(text, integer, text),
-    persona._retrain_step(text, regclass, text),
-    persona.promote(text, integer),
-    persona.rollback(text),
-    persona.drop_model(text),
-    persona.label(text, integer, integer, text),
-    persona.import_centroids(text, float8[], text[], text[], boolean),
-    persona.import_model(jsonb, text, boolean),
-    persona.fit(text, regclass, text[], integer, integer, integer, boolean, integer, integer,
-                float8, bigint, text, boolean, float8[]),
-    persona.set_baseline(text, regclass, integer),
-    persona.drift(text, regclass, text, float8),
-    persona.check_drift(text, regclass, float8, text),
-    persona.source_fingerprint(regclass, text[])
-  FROM PUBLIC;
-REVOKE EXECUTE ON PROCEDURE persona.retrain_if_drifted(text, regclass, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-    persona._register_version(text, integer, text[], text[], float8[], float8[], float8[],
-                              text, boolean),
-    persona._set_production(text, integer, text),
-    persona._retrain_step(text, regclass, text),
-    persona.promote(text, integer),
-    persona.rollback(text),
-    persona.drop_model(text),
-    persona.label(text, integer, integer, text),
-    persona.import_centroids(text, float8[], text[], text[], boolean),
-    persona.import_model(jsonb, text, boolean),
-    persona.fit(text, regclass, text[], integer, integer, integer, boolean, integer, integer,
-                float8, bigint, text, boolean, float8[]),
-    persona.set_baseline(text, regclass, integer),
-    persona.drift(text, regclass, text, float8),
-    persona.check_drift(text, regclass, float8, text),
-    persona.source_fingerprint(regclass, text[])
-  TO persona_admin;
-GRANT EXECUTE ON PROCEDURE persona.retrain_if_drifted(text, regclass, text) TO persona_admin;
+-- Functions that write, or read customer rows of the baselines, are for persona_admin only.
+DO $$
+DECLARE
+    v_routine regprocedure;
+BEGIN
+    FOREACH v_routine IN ARRAY ARRAY[
+        'persona._register_version(text, integer, text[], text[], float8[], float8[], float8[],
+                                   text, boolean)',
+        'persona._set_production(text, integer, text)',
+        'persona._retrain_step(text, regclass, text)',
+        'persona.promote(text, integer)',
+        'persona.rollback(text)',
+        'persona.drop_model(text)',
+        'persona.label(text, integer, integer, text)',
+        'persona.import_centroids(text, float8[], text[], text[], boolean)',
+        'persona.import_model(jsonb, text, boolean)',
+        'persona.fit(text, regclass, text[], integer, integer, integer, boolean, integer,
+                     integer, float8, bigint, text, boolean, float8[])',
+        'persona.set_baseline(text, regclass, integer)',
+        'persona.drift(text, regclass, text, float8)',
+        'persona.check_drift(text, regclass, float8, text)',
+        'persona.source_fingerprint(regclass, text[])',
+        'persona.retrain_if_drifted(text, regclass, text)']::regprocedure[]
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', v_routine);
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO persona_admin', v_routine);
+    END LOOP;
+END;
+$$;
