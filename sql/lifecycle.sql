@@ -1,7 +1,8 @@
 -- Model lifecycle: rolling back a promotion and dropping a model.
 
--- Restores the version that was production before the current one. The history is the
--- sequence of promotions in persona.model_events, so a second rollback goes back again.
+-- Restores the version that was production before the current one was promoted. The history
+-- is the sequence of promotions in persona.model_events, so a second rollback goes back
+-- one promotion further: after promoting 1, 2 and 3, rollbacks return 2, then 1.
 CREATE FUNCTION persona.rollback(model text)
 RETURNS integer
 LANGUAGE plpgsql
@@ -9,6 +10,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_current integer;
+    v_since bigint;
     v_target integer;
 BEGIN
     IF model IS NULL THEN
@@ -21,8 +23,14 @@ BEGIN
     END IF;
     SELECT v.version INTO v_current FROM persona.model_versions v
      WHERE v.model = rollback.model AND v.stage = 'production';
+    -- The production version just before the current one was promoted (not returned to by
+    -- a rollback), so that successive rollbacks walk back through the promotions.
+    SELECT max(e.event_id) INTO v_since FROM persona.model_events e
+     WHERE e.model = rollback.model AND e.version = v_current AND e.to_stage = 'production'
+       AND e.reason NOT LIKE 'rollback from version %';
     SELECT e.version INTO v_target FROM persona.model_events e
      WHERE e.model = rollback.model AND e.to_stage = 'production'
+       AND e.event_id < coalesce(v_since, 0)
        AND e.version IS DISTINCT FROM v_current
        AND EXISTS (SELECT 1 FROM persona.model_versions v
                     WHERE v.model = e.model AND v.version = e.version)

@@ -7,8 +7,8 @@ SELECT pg_catalog.pg_extension_config_dump('persona.model_events_event_id_seq', 
 SELECT pg_catalog.pg_extension_config_dump('persona.fit_runs_run_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('persona.jobs_job_id_seq', '');
 
--- A cancelled retrain (statement_timeout, pg_cancel_backend) records its run as failed and
--- releases its lock before the cancel is raised again.
+-- A failed or cancelled retrain records its run as failed and releases its lock before its
+-- error is raised again; an unknown model is refused before any job row is written.
 CREATE OR REPLACE PROCEDURE persona.retrain_if_drifted(model text, source regclass,
                                             promote text DEFAULT 'manual')
 LANGUAGE plpgsql
@@ -19,6 +19,7 @@ DECLARE
     v_status text;
     v_error text;
     v_state text;
+    v_hint text;
     v_report bigint;
     v_rows bigint;
     v_version integer;
@@ -33,6 +34,11 @@ BEGIN
         RAISE EXCEPTION 'promote must be ''manual'' or ''auto'', got %', coalesce(promote, 'NULL')
             USING ERRCODE = '22023',
                   HINT = 'manual registers a staging version; auto promotes it if it is no worse.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM persona.registered_models r
+                    WHERE r.model = retrain_if_drifted.model) THEN
+        RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+            HINT = 'The registered models are listed in persona.models.';
     END IF;
     -- One run per model at a time. A session lock, because the run commits in the middle.
     IF NOT pg_try_advisory_lock(v_lock_key, hashtext(model)) THEN
@@ -58,10 +64,12 @@ BEGIN
           INTO v_status, v_report, v_rows, v_version, v_fingerprint, v_events
           FROM persona._retrain_step(model, source, promote) r;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
-        -- Everything the step wrote is rolled back with it: the registry is as it was. A
-        -- cancel (statement_timeout, pg_cancel_backend) is caught too, so that the run's row
-        -- and the lock are released; it is raised again below.
-        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+        -- Everything the step wrote is rolled back with it: the registry is as it was. The
+        -- error, a cancel (statement_timeout, pg_cancel_backend) included, is caught so that
+        -- the run's row and the lock are released, and raised again below, so that the caller
+        -- and pg_cron's job_run_details see the run fail.
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE,
+                                v_hint = PG_EXCEPTION_HINT;
         v_status := 'failed';
         v_events := jsonb_build_array(jsonb_build_object('event', 'run_failed', 'error', v_error));
     END;
@@ -77,9 +85,87 @@ BEGIN
     END LOOP;
     COMMIT;
     PERFORM pg_advisory_unlock(v_lock_key, hashtext(model));
-    IF v_state = '57014' THEN
-        RAISE EXCEPTION '%', v_error USING ERRCODE = '57014';
+    IF v_state IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_error USING ERRCODE = v_state, HINT = coalesce(v_hint, '');
     END IF;
+END;
+$$;
+
+-- Successive rollbacks walk back through the promotions; the stage switch refuses a version
+-- that does not exist.
+CREATE OR REPLACE FUNCTION persona.rollback(model text)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_current integer;
+    v_since bigint;
+    v_target integer;
+BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'model must not be null' USING ERRCODE = '22004';
+    END IF;
+    PERFORM 1 FROM persona.registered_models m WHERE m.model = rollback.model FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+            HINT = 'The registered models are listed in persona.models.';
+    END IF;
+    SELECT v.version INTO v_current FROM persona.model_versions v
+     WHERE v.model = rollback.model AND v.stage = 'production';
+    -- The production version just before the current one was promoted (not returned to by
+    -- a rollback), so that successive rollbacks walk back through the promotions.
+    SELECT max(e.event_id) INTO v_since FROM persona.model_events e
+     WHERE e.model = rollback.model AND e.version = v_current AND e.to_stage = 'production'
+       AND e.reason NOT LIKE 'rollback from version %';
+    SELECT e.version INTO v_target FROM persona.model_events e
+     WHERE e.model = rollback.model AND e.to_stage = 'production'
+       AND e.event_id < coalesce(v_since, 0)
+       AND e.version IS DISTINCT FROM v_current
+       AND EXISTS (SELECT 1 FROM persona.model_versions v
+                    WHERE v.model = e.model AND v.version = e.version)
+     ORDER BY e.event_id DESC LIMIT 1;
+    IF v_target IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no earlier production version to roll back to', model
+            USING ERRCODE = '55000';
+    END IF;
+    PERFORM persona._set_production(model, v_target,
+                                    format('rollback from version %s', v_current));
+    RETURN v_target;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION persona._set_production(p_model text, p_version integer, p_reason text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old integer;
+    v_stage text;
+BEGIN
+    SELECT stage INTO v_stage FROM persona.model_versions
+     WHERE model = p_model AND version = p_version;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'version % of model "%" does not exist', p_version, p_model
+            USING ERRCODE = '42704';
+    END IF;
+    IF v_stage = 'production' THEN
+        RETURN;
+    END IF;
+    SELECT version INTO v_old FROM persona.model_versions
+     WHERE model = p_model AND stage = 'production';
+    IF v_old IS NOT NULL THEN
+        UPDATE persona.model_versions SET stage = 'archived'
+         WHERE model = p_model AND version = v_old;
+        INSERT INTO persona.model_events (model, version, from_stage, to_stage, reason)
+        VALUES (p_model, v_old, 'production', 'archived',
+                format('replaced by version %s', p_version));
+    END IF;
+    UPDATE persona.model_versions SET stage = 'production'
+     WHERE model = p_model AND version = p_version;
+    INSERT INTO persona.model_events (model, version, from_stage, to_stage, reason)
+    VALUES (p_model, p_version, v_stage, 'production', p_reason);
 END;
 $$;
 

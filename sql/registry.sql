@@ -98,6 +98,10 @@ DECLARE
 BEGIN
     SELECT stage INTO v_stage FROM persona.model_versions
      WHERE model = p_model AND version = p_version;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'version % of model "%" does not exist', p_version, p_model
+            USING ERRCODE = '42704';
+    END IF;
     IF v_stage = 'production' THEN
         RETURN;
     END IF;

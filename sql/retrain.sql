@@ -51,6 +51,7 @@ DECLARE
     v_status text;
     v_error text;
     v_state text;
+    v_hint text;
     v_report bigint;
     v_rows bigint;
     v_version integer;
@@ -65,6 +66,11 @@ BEGIN
         RAISE EXCEPTION 'promote must be ''manual'' or ''auto'', got %', coalesce(promote, 'NULL')
             USING ERRCODE = '22023',
                   HINT = 'manual registers a staging version; auto promotes it if it is no worse.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM persona.registered_models r
+                    WHERE r.model = retrain_if_drifted.model) THEN
+        RAISE EXCEPTION 'model "%" does not exist', model USING ERRCODE = '42704',
+            HINT = 'The registered models are listed in persona.models.';
     END IF;
     -- One run per model at a time. A session lock, because the run commits in the middle.
     IF NOT pg_try_advisory_lock(v_lock_key, hashtext(model)) THEN
@@ -90,10 +96,12 @@ BEGIN
           INTO v_status, v_report, v_rows, v_version, v_fingerprint, v_events
           FROM persona._retrain_step(model, source, promote) r;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
-        -- Everything the step wrote is rolled back with it: the registry is as it was. A
-        -- cancel (statement_timeout, pg_cancel_backend) is caught too, so that the run's row
-        -- and the lock are released; it is raised again below.
-        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+        -- Everything the step wrote is rolled back with it: the registry is as it was. The
+        -- error, a cancel (statement_timeout, pg_cancel_backend) included, is caught so that
+        -- the run's row and the lock are released, and raised again below, so that the caller
+        -- and pg_cron's job_run_details see the run fail.
+        GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE,
+                                v_hint = PG_EXCEPTION_HINT;
         v_status := 'failed';
         v_events := jsonb_build_array(jsonb_build_object('event', 'run_failed', 'error', v_error));
     END;
@@ -109,8 +117,8 @@ BEGIN
     END LOOP;
     COMMIT;
     PERFORM pg_advisory_unlock(v_lock_key, hashtext(model));
-    IF v_state = '57014' THEN
-        RAISE EXCEPTION '%', v_error USING ERRCODE = '57014';
+    IF v_state IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_error USING ERRCODE = v_state, HINT = coalesce(v_hint, '');
     END IF;
 END;
 $$;

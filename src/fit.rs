@@ -37,7 +37,7 @@ fn fit(
     promote: default!(Option<bool>, "false"),
     init: default!(Option<Array<'_, f64>>, "NULL"),
 ) -> i32 {
-    let model = registry::model_name(model).or_raise();
+    let model = registry::new_model_name(model).or_raise();
     let source = source
         .ok_or_else(|| null_value("source must not be null"))
         .or_raise();
@@ -144,10 +144,19 @@ impl Plan {
 /// The features to read: given, or the model's when it already exists.
 fn feature_names(model: &str, given: Option<Vec<Option<String>>>) -> Result<Vec<String>> {
     match given {
-        Some(list) => list
-            .into_iter()
-            .map(|f| f.ok_or_else(|| null_value("features must not contain NULL")))
-            .collect(),
+        Some(list) => {
+            let names: Vec<String> = list
+                .into_iter()
+                .map(|f| f.ok_or_else(|| null_value("features must not contain NULL")))
+                .collect::<Result<_>>()?;
+            if let Some(i) = (1..names.len()).find(|&i| names[..i].contains(&names[i])) {
+                return Err(invalid(format!(
+                    "features must be distinct, \"{}\" appears twice",
+                    names[i]
+                )));
+            }
+            Ok(names)
+        }
         None => registry::latest_features(model)?.ok_or_else(|| {
             invalid("features must be given for a new model")
                 .hint(format!("Name the numeric columns, e.g. features => '{{x1,x2}}'; model \"{model}\" has no version yet."))

@@ -21,6 +21,11 @@ pub enum InvalidFeatures {
 pub static INVALID_FEATURES: GucSetting<InvalidFeatures> =
     GucSetting::<InvalidFeatures>::new(InvalidFeatures::Error);
 
+/// How often models are expected to be retrained; read in SQL by `persona.stale_models`.
+/// Registered so that `SHOW` knows it and a typo in its name is an error.
+pub static RETRAIN_INTERVAL: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"1 month"));
+
 pub fn register() {
     GucRegistry::define_string_guc(
         c"persona.default_model",
@@ -35,6 +40,14 @@ pub fn register() {
         c"What scoring does with NULL, NaN or infinite features: error or null.",
         c"error raises an ERROR; null returns NULL for that row.",
         &INVALID_FEATURES,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"persona.retrain_interval",
+        c"Expected interval between retrains; persona.stale_models flags twice that.",
+        c"An interval such as '1 month' or '7 days'.",
+        &RETRAIN_INTERVAL,
         GucContext::Userset,
         GucFlags::default(),
     );

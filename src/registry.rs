@@ -27,7 +27,7 @@ fn import(
     features: Option<Vec<Option<String>>>,
     promote: Option<bool>,
 ) -> Result<i32> {
-    let model = model_name(model)?;
+    let model = new_model_name(model)?;
     let centroids = centroids.ok_or_else(|| null_value("centroids must not be null"))?;
     let matrix = arrays::matrix(&Float8Array::new(centroids), "centroids")?;
     let labels = names(labels, matrix.k, "labels", "persona")?;
@@ -103,6 +103,22 @@ pub fn model_name(model: Option<&str>) -> Result<String> {
         Some(m) if m.trim().is_empty() => Err(invalid("model name must not be empty")),
         Some(m) => Ok(m.to_string()),
     }
+}
+
+/// The longest model name a new version may have: names show up in hints, NOTIFY payloads
+/// and GUI grids, so a name is kept to a readable length.
+const MAX_MODEL_NAME: usize = 200;
+
+/// A model name for a new version: [`model_name`], and no longer than [`MAX_MODEL_NAME`].
+pub fn new_model_name(model: Option<&str>) -> Result<String> {
+    let name = model_name(model)?;
+    let chars = name.chars().count();
+    if chars > MAX_MODEL_NAME {
+        return Err(invalid(format!(
+            "model name must be at most {MAX_MODEL_NAME} characters, got {chars}"
+        )));
+    }
+    Ok(name)
 }
 
 /// Checks a list of labels or feature names, or makes the default `prefix 1..n` list.
@@ -245,15 +261,15 @@ pub fn default_model() -> Result<String> {
 
 fn known_models_hint() -> String {
     let names = spi_read::select(
-        "SELECT model FROM persona.registered_models ORDER BY model",
+        "SELECT left(model, 60) FROM persona.registered_models ORDER BY model LIMIT 21",
         &[],
         |row| row.get::<String>(1).unwrap_or_default(),
     )
     .unwrap_or_default();
-    if names.is_empty() {
-        "No models exist yet; create one with persona.import_centroids.".to_string()
-    } else {
-        format!("Existing models: {}.", names.join(", "))
+    match names.len() {
+        0 => "No models exist yet; create one with persona.import_centroids.".to_string(),
+        1..=20 => format!("Existing models: {}.", names.join(", ")),
+        _ => format!("Existing models include: {}, ...", names[..20].join(", ")),
     }
 }
 

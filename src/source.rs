@@ -131,7 +131,9 @@ fn relation_name(relation: pg_sys::Oid) -> Result<String> {
 fn check_column(relation: pg_sys::Oid, relname: &str, column: &str) -> Result<()> {
     let oid = relation.to_u32().to_string();
     let types = spi_read::select(
-        "SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
+        "SELECT pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype
+                                            ELSE a.atttypid END, NULL)
+           FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
           WHERE a.attrelid = $1::oid AND a.attname = $2 AND a.attnum > 0
             AND NOT a.attisdropped",
         &[&oid, column],

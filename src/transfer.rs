@@ -17,6 +17,7 @@ use serde_json::Value;
 #[derive(Deserialize)]
 struct Document {
     format: Option<String>,
+    format_version: Option<i64>,
     model: Option<String>,
     features: Vec<String>,
     labels: Vec<String>,
@@ -108,8 +109,15 @@ fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {
             "invalid model document: \"format\" must be \"persona-model\"",
         ));
     }
+    if let Some(v) = doc.format_version.filter(|&v| v != 1) {
+        return Err(PersonaError::new(
+            Code::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("model document format_version {v} is not supported; this persona reads 1"),
+        )
+        .hint("Export the model again with the persona version that will import it."));
+    }
     let name = match model.map(str::to_string).or(doc.model.clone()) {
-        Some(name) => registry::model_name(Some(&name))?,
+        Some(name) => registry::new_model_name(Some(&name))?,
         None => return Err(invalid("the document names no model; pass one")),
     };
     let value = PersonaModel {
@@ -123,6 +131,7 @@ fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {
     };
     let checked = Scorer::new(value)?.model;
     check_names(&checked)?;
+    check_sizes(doc.sizes.as_deref(), checked.centroids.len())?;
     let version = NewVersion {
         model: name.clone(),
         labels: checked.labels,
@@ -131,7 +140,7 @@ fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {
         scaler: checked.scaler_mean.zip(checked.scaler_scale),
     };
     let number = registry::register(&version, "import", promote)?;
-    if let Some(sizes) = doc.sizes.filter(|s| s.len() == version.centroids.len()) {
+    if let Some(sizes) = doc.sizes {
         let args: Vec<DatumWithOid> = vec![name.as_str().into(), number.into(), sizes.into()];
         Spi::run_with_args(
             "UPDATE persona.model_versions SET sizes = $3 WHERE model = $1 AND version = $2",
@@ -140,6 +149,20 @@ fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {
         .map_err(spi_error)?;
     }
     Ok(number)
+}
+
+/// Sizes, when given, count the rows of each persona: one non-negative count per centroid.
+fn check_sizes(sizes: Option<&[i64]>, k: usize) -> Result<()> {
+    match sizes {
+        Some(s) if s.len() != k => Err(invalid(format!(
+            "invalid model document: {} sizes for {k} centroids",
+            s.len()
+        ))),
+        Some(s) if s.iter().any(|&n| n < 0) => Err(invalid(
+            "invalid model document: sizes must not be negative",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Labels and features must be distinct and non-empty, as import_centroids requires.

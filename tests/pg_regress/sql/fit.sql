@@ -185,3 +185,17 @@ RESET statement_timeout;
 \set VERBOSITY default
 SELECT count(*) AS huge_versions FROM persona.model_versions WHERE model = 'huge';
 SELECT 1 AS still_connected;
+
+-- A domain over a number is a number; features name distinct columns; a new model's name is
+-- kept to 200 characters.
+CREATE DOMAIN positive_float AS float8 CHECK (VALUE > 0);
+CREATE TABLE dom_rows (a positive_float, b float8);
+INSERT INTO dom_rows SELECT 1 + i % 5, i % 3 FROM generate_series(1, 30) AS i;
+SELECT persona.fit('dom', 'dom_rows', '{a,b}', k => 2, n_init => 1) AS version;
+SELECT regress.try($$SELECT persona.fit('dup', 'dom_rows', '{a,b,a}', k => 2)$$);
+SELECT regress.try(format($$SELECT persona.fit(%L, 'dom_rows', '{a,b}', k => 2)$$,
+                          repeat('m', 201)));
+SELECT regress.try(format($$SELECT persona.import_centroids(%L, '{{1}}')$$, repeat('m', 201)));
+SELECT persona.drop_model('dom');
+DROP TABLE dom_rows;
+DROP DOMAIN positive_float;

@@ -44,12 +44,17 @@ SELECT persona.fit('steady', 'survey_q1', k => 2, n_init => 2) AS version;
 SELECT version, persona_id, label, previous_id FROM persona_moves WHERE version = 4
  ORDER BY persona_id;
 
--- Rollback restores the version that was production before the current one.
+-- Rollback restores the version that was production before the current one was promoted;
+-- each further rollback goes back one promotion more, until there is none.
 SELECT persona.promote('steady', 2);
 SELECT persona.promote('steady', 3);
 SELECT persona.rollback('steady') AS restored;
 SELECT version, stage FROM persona.models WHERE model = 'steady' ORDER BY version;
 SELECT persona.rollback('steady') AS restored_again;
+SELECT regress.try($$SELECT persona.rollback('steady')$$) AS restored_thrice;
+SELECT version FROM persona.models WHERE model = 'steady' AND stage = 'production';
+-- The internal stage switch refuses a version that does not exist.
+SELECT regress.try($$SELECT persona._set_production('steady', 99, 'x')$$);
 SELECT version, from_stage, to_stage, reason FROM persona.model_events
  WHERE model = 'steady' AND event_id > (SELECT max(event_id) - 6 FROM persona.model_events)
  ORDER BY event_id;
@@ -92,6 +97,16 @@ SELECT regress.try($$SELECT persona.import_model(
 SELECT regress.try($$SELECT persona.import_model(
     '{"format": "persona-model", "model": "x", "features": ["a", "a"], "labels": ["p"],
       "centroids": [[1, 2]]}')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "model": "x", "features": ["a"], "labels": ["p", "q"],
+      "centroids": [[1], [2]], "sizes": [-1, 5]}')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "model": "x", "features": ["a"], "labels": ["p"],
+      "centroids": [[1]], "sizes": [1, 2]}')$$);
+SELECT regress.try($$SELECT persona.import_model(
+    '{"format": "persona-model", "format_version": 99, "model": "x", "features": ["a"],
+      "labels": ["p"], "centroids": [[1]]}')$$);
+SELECT regress.try($$SELECT persona.import_model('{"format": "persona-model", "centroids": [[1e400]]}')$$);
 SELECT count(*) AS no_model_x FROM persona.models WHERE model = 'x';
 
 -- persona.evaluate scores any version on any source: on its own training rows it gives back

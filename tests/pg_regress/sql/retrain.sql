@@ -43,9 +43,10 @@ SELECT status, new_version, fingerprint IS NOT NULL AS fingerprinted FROM person
  WHERE model = 'manual' ORDER BY job_id;
 SELECT version, stage FROM persona.models WHERE model = 'manual' ORDER BY version;
 
--- A failing run keeps its row with the error, and leaves the registry as it was.
+-- A failing run keeps its row with the error, leaves the registry as it was, and fails the
+-- call with the step's own error, so that the caller (and pg_cron) sees it.
 CREATE TABLE survey_broken AS SELECT customer_id, x1 FROM survey;
-CALL persona.retrain_if_drifted('dtc', 'survey_broken');
+SELECT regress.try($$CALL persona.retrain_if_drifted('dtc', 'survey_broken')$$);
 SELECT status, error, finished_at IS NOT NULL AS finished FROM persona.jobs
  WHERE model = 'dtc' ORDER BY job_id DESC LIMIT 1;
 SELECT count(*) AS dtc_versions FROM persona.model_versions WHERE model = 'dtc';
@@ -74,6 +75,9 @@ SELECT status, error FROM persona.jobs WHERE model = 'dtc' ORDER BY job_id DESC 
 -- Bad arguments.
 SELECT regress.try($$CALL persona.retrain_if_drifted('dtc', 'survey_may', 'sometimes')$$);
 SELECT regress.try($$CALL persona.retrain_if_drifted(NULL, 'survey_may')$$);
+-- An unknown model is refused before any job row is written.
+SELECT regress.try($$CALL persona.retrain_if_drifted('nope', 'survey_may')$$);
+SELECT count(*) AS nope_jobs FROM persona.jobs WHERE model = 'nope';
 -- (CALL with COMMIT inside cannot run in regress.try's function, so it is called directly.)
 CALL persona.retrain_if_drifted('draft', 'survey_may');
 SELECT status, error FROM persona.jobs WHERE model = 'draft';
