@@ -6,11 +6,12 @@
 # It lives in .pg/ under the repository (or PERSONA_PGDIR), is owned by the unprivileged
 # `postgres` user (PostgreSQL refuses to run as root), listens only on a Unix socket in that
 # folder on port PERSONA_PORT (default 5499), and never touches the system cluster.
-# `env` prints the PGHOST/PGPORT/PGUSER lines that psql needs.
+# `env` prints the PGHOST/PGPORT/PGUSER lines that psql needs. PERSONA_PG_BIN points at
+# another PostgreSQL 15 bin folder (default: Debian's).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-BIN=/usr/lib/postgresql/15/bin
+BIN="${PERSONA_PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORT="${PERSONA_PORT:-5499}"
 OWNER=postgres
 PGDIR="${PERSONA_PGDIR:-$REPO/.pg}"
