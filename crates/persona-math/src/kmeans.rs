@@ -356,7 +356,7 @@ fn check_parameters(p: &KMeansParams) -> Result<(), KMeansError> {
 /// One pass over the rows: `work` turns a chunk into a partial result, `fold` adds partials
 /// into the accumulator. Each row owns one `State` value (a label, a distance) that only the
 /// chunk holding it may touch.
-trait ChunkJob: Sync {
+pub(crate) trait ChunkJob: Sync {
     type State: Send;
     type Partial;
     type Acc: Send;
@@ -372,7 +372,7 @@ trait ChunkJob: Sync {
 /// thread count. `interrupt` runs on this thread after each chunk it computes; if it unwinds,
 /// the other threads stop after their current chunk and the unwind continues once they have
 /// been joined. Memory is one partial per thread.
-fn run_chunks<J: ChunkJob>(
+pub(crate) fn run_chunks<J: ChunkJob>(
     job: &J,
     state: &mut [J::State],
     chunk_rows: usize,
@@ -560,7 +560,7 @@ impl Blocked {
 /// Squared distances from `x` to the `L` points of one feature-major block. A fixed `L` keeps
 /// the accumulators in registers.
 #[inline]
-fn block_distances<const L: usize>(x: &[f64], block: &[f64]) -> [f64; L] {
+pub(crate) fn block_distances<const L: usize>(x: &[f64], block: &[f64]) -> [f64; L] {
     let mut acc = [0.0; L];
     for (xf, column) in x.iter().zip(block.chunks_exact(L)) {
         for (a, c) in acc.iter_mut().zip(column) {
