@@ -11,3 +11,5 @@ pub mod kmeans;
 pub mod matching;
 pub mod metrics;
 pub mod scaler;
+#[macro_use]
+mod simd;

@@ -126,6 +126,18 @@ impl ChunkJob for Silhouette<'_> {
     }
 
     fn work(&self, first_row: usize, out: &mut [f64], dist_sums: &mut Vec<f64>) {
+        self.rows_widest(first_row, out, dist_sums);
+    }
+
+    fn fold(&self, _: &mut (), _: &Vec<f64>) {}
+}
+
+impl Silhouette<'_> {
+    crate::simd::widest!(fn rows_widest => rows, rows_avx512, rows_avx2
+        (first_row: usize, out: &mut [f64], dist_sums: &mut [f64]));
+
+    #[inline(always)]
+    fn rows(&self, first_row: usize, out: &mut [f64], dist_sums: &mut [f64]) {
         let d = self.d;
         let rows = self.data[first_row * d..].chunks_exact(d);
         for ((x, coefficient), &own) in rows.zip(out.iter_mut()).zip(&self.labels[first_row..]) {
@@ -142,8 +154,6 @@ impl ChunkJob for Silhouette<'_> {
             *coefficient = silhouette_of(dist_sums, self.sizes, own as usize);
         }
     }
-
-    fn fold(&self, _: &mut (), _: &Vec<f64>) {}
 }
 
 /// One row's silhouette from its summed distances to each cluster (itself contributes 0).
@@ -447,6 +457,13 @@ mod tests {
         let data: Vec<f64> = (0..n * d).map(|_| rng.random_range(-3.0..3.0)).collect();
         let labels: Vec<u32> = (0..n).map(|_| rng.random_range(0..k as u32)).collect();
         let plain = plain_silhouette(&data, d, &labels, k);
+        crate::simd::FORCE_BASELINE.with(|f| f.set(true));
+        let baseline = silhouette_samples(&data, d, &labels, k, &mut || {}).unwrap();
+        crate::simd::FORCE_BASELINE.with(|f| f.set(false));
+        assert!(baseline
+            .iter()
+            .zip(&plain)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
         for threads in [1, 2, 3] {
             let got = silhouette_samples_threaded(&data, d, &labels, k, threads, &mut || {});
             let same = got
