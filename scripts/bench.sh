@@ -124,6 +124,8 @@ SQL
 ensure_venv
 log "rows $ROWS, repetitions $REPS (baselines $BASELINE_REPS), scaling $SCALE_ROWS x $SCALE_REPS"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+# The code measured is the code at the start of the run.
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+dirty')"
 
 PGOPTIONS="-c client_min_messages=warning" psql_run -d postgres \
     -c "DROP DATABASE IF EXISTS persona_bench" -c "CREATE DATABASE persona_bench"
@@ -312,6 +314,6 @@ record cores "$(nproc)"
 record memory "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 record postgres "$(psql_run -c 'SELECT version()')"
 record shared_buffers "$(psql_run -c 'SHOW shared_buffers')"
-record commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+dirty')"
+record commit "$COMMIT"
 record date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 "$PY" scripts/bench_python.py report --results "$WORK/results.tsv" --out "$BENCH_OUT"

@@ -11,5 +11,4 @@ pub mod kmeans;
 pub mod matching;
 pub mod metrics;
 pub mod scaler;
-#[macro_use]
 mod simd;
