@@ -230,10 +230,12 @@ SQL
 done
 psql_run -c "DROP TABLE bench_update"
 
-# fit_runs KEY TABLE REPS: persona.fit, each repetition in a fresh session so that its peak
-# memory (VmHWM of the backend, from /proc) is the fit's alone.
+# fit_runs KEY TABLE REPS [AFTER]: persona.fit, each repetition in a fresh session so that its
+# peak memory (VmHWM of the backend, from /proc) is the fit's alone; AFTER, a command, runs
+# after each repetition (the scikit-learn side of e, so that both take turns under the same
+# load).
 fit_runs() {
-    local key=$1 table=$2 reps=$3 times="" hwm="" rss="" shmem="" iters="" out
+    local key=$1 table=$2 reps=$3 after=${4:-} times="" hwm="" rss="" shmem="" iters="" out
     for i in $(seq "$reps"); do
         out="$WORK/$key.$i.log"
         psql_run > "$out" 2>&1 <<SQL || { cat "$out" >&2; exit 1; }
@@ -251,6 +253,7 @@ SQL
         rss="$rss $(sed -n 's/^rss_before //p' "$out")"
         shmem="$shmem $(sed -n 's/^shmem //p' "$out")"
         iters="$iters $(sed -n 's/^n_iter //p' "$out")"
+        if [ -n "$after" ]; then eval "$after"; fi
     done
     record "$key" "$(echo "$times" | median)" "$times"
     record "${key}_hwm_kb" "$(echo "$hwm" | tr ' ' '\n' | sort -g | tail -1)" "$hwm"
@@ -260,11 +263,25 @@ SQL
     log "$key: $(echo "$times" | median) ms (runs:$times), VmHWM kB:$hwm, n_iter:$iters"
 }
 
-log "e. persona.fit k = 8, n_init = 1 (and g. its peak memory)"
-fit_runs e_fit bench_survey "$REPS"
+# merge_runs FILE KEY...: the lines of KEY in FILE (one per repetition) as one result line.
+merge_runs() {
+    local file=$1 key runs
+    for key in "${@:2}"; do
+        runs=$(awk -F'\t' -v k="$key" '$1 == k {sub(/^[^ ]* /, "", $2); print $2}' "$file" |
+            paste -sd' ')
+        record "$key" "$(echo "$runs" | median)" "$runs"
+    done
+}
 
-log "e. COPY export and scikit-learn KMeans"
-"$PY" scripts/bench_python.py fit --table bench_survey --reps "$REPS" >> "$WORK/results.tsv"
+# The machine may be shared: persona.fit and scikit-learn take turns, one repetition each, so
+# that a burst of load elsewhere does not fall on one side only.
+log "e. persona.fit k = 8, n_init = 1 (and g. its peak memory), in turn with COPY export and"
+log "   scikit-learn KMeans"
+: > "$WORK/sklearn.tsv"
+fit_runs e_fit bench_survey "$REPS" \
+    '"$PY" scripts/bench_python.py fit --table bench_survey --reps 1 >> "$WORK/sklearn.tsv"'
+merge_runs "$WORK/sklearn.tsv" e_copy_export e_sklearn_fit e_sklearn_n_iter
+grep -E '^sklearn_(threads|version)' "$WORK/sklearn.tsv" | tail -2 >> "$WORK/results.tsv"
 
 log "f. drift: 500k-row baseline, check_drift of the other half"
 time_sql f_set_baseline 1 "" "SELECT persona.set_baseline('bench', 'bench_reference');"
