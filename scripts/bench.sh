@@ -125,7 +125,7 @@ ensure_venv
 log "rows $ROWS, repetitions $REPS (baselines $BASELINE_REPS), scaling $SCALE_ROWS x $SCALE_REPS"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 # The code measured is the code at the start of the run.
-COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+dirty')"
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo '+dirty')"
 
 PGOPTIONS="-c client_min_messages=warning" psql_run -d postgres \
     -c "DROP DATABASE IF EXISTS persona_bench" -c "CREATE DATABASE persona_bench"
