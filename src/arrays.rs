@@ -6,11 +6,81 @@
 
 use crate::error::{invalid, null_value, Result};
 use pgrx::array::RawArray;
-use pgrx::datum::Array;
+use pgrx::callconv::{Arg, ArgAbi};
+use pgrx::datum::{Array, FromDatum};
+use pgrx::nullable::Nullable;
+use pgrx::pg_sys;
+use pgrx::pgrx_sql_entity_graph::metadata::{
+    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
+};
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+/// A `float8[]` argument as PostgreSQL passed it: detoasted, not yet looked into.
+///
+/// The scoring functions take this instead of pgrx's `Array<f64>`, which on every call looks
+/// the element type up in the catalog cache and boxes an element reader; the type is float8 by
+/// the function's signature, and at a million rows those two were most of persona's own cost
+/// per row (see BENCHMARKS.md). In SQL it is exactly `double precision[]`.
+pub struct Float8Arg<'a> {
+    array: NonNull<pg_sys::ArrayType>,
+    _borrow: PhantomData<&'a [f64]>,
+}
+
+impl FromDatum for Float8Arg<'_> {
+    unsafe fn from_polymorphic_datum(
+        datum: pg_sys::Datum,
+        is_null: bool,
+        _typoid: pg_sys::Oid,
+    ) -> Option<Self> {
+        if is_null {
+            return None;
+        }
+        let varlena = NonNull::new(datum.cast_mut_ptr::<pg_sys::varlena>())?;
+        // SAFETY: a non-null float8[] datum. A plain in-memory array (the ARRAY[...] of a
+        // query) is used as it is, without a call into PostgreSQL; anything else (short
+        // header, compressed, out of line, expanded) is detoasted into a palloc'd copy.
+        let plain = unsafe {
+            if pgrx::varlena::varatt_is_4b_u(varlena.as_ptr()) {
+                varlena.as_ptr()
+            } else {
+                pg_sys::pg_detoast_datum(varlena.as_ptr())
+            }
+        };
+        Some(Float8Arg {
+            array: NonNull::new(plain.cast())?,
+            _borrow: PhantomData,
+        })
+    }
+}
+
+// SAFETY: unboxes through `FromDatum` above, exactly like pgrx's own by-reference types.
+unsafe impl<'fcx> ArgAbi<'fcx> for Float8Arg<'fcx> {
+    unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
+        let index = arg.index();
+        unsafe { arg.unbox_arg_using_from_datum() }
+            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+    }
+
+    unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {
+        unsafe { arg.unbox_arg_using_from_datum() }.into()
+    }
+}
+
+// SAFETY: the same SQL type as `Array<f64>`, double precision[].
+unsafe impl SqlTranslatable for Float8Arg<'_> {
+    const TYPE_IDENT: &'static str = <Array<'static, f64> as SqlTranslatable>::TYPE_IDENT;
+    const TYPE_ORIGIN: TypeOrigin = <Array<'static, f64> as SqlTranslatable>::TYPE_ORIGIN;
+    const ARGUMENT_SQL: std::result::Result<SqlMappingRef, ArgumentError> =
+        <Array<'static, f64> as SqlTranslatable>::ARGUMENT_SQL;
+    const RETURN_SQL: std::result::Result<ReturnsRef, ReturnsError> =
+        <Array<'static, f64> as SqlTranslatable>::RETURN_SQL;
+}
 
 /// A `float8[]` argument, in place: its dimensions and, when it has no NULL, its data.
 pub struct Float8Array<'a> {
-    pub dims: Vec<usize>,
+    ndim: usize,
+    dims: [usize; pg_sys::MAXDIM as usize],
     /// `None` when the array contains a NULL element.
     pub data: Option<&'a [f64]>,
 }
@@ -19,24 +89,50 @@ impl<'a> Float8Array<'a> {
     pub fn new(array: Array<'a, f64>) -> Self {
         // SAFETY: the array was detoasted by pgrx and lives in the calling memory context for
         // at least as long as `array` would have.
-        let mut raw = unsafe { RawArray::from_array(array) }.expect("array header");
-        let dims: Vec<usize> = raw.dims().iter().map(|&n| n as usize).collect();
-        let has_nulls = unsafe { raw.any_nulls() };
+        let raw = unsafe { RawArray::from_array(array) }.expect("array header");
+        Self::from_raw(raw)
+    }
+
+    /// The fast path of the scoring functions; see [`Float8Arg`].
+    pub fn from_arg(arg: Float8Arg<'a>) -> Self {
+        // SAFETY: a detoasted float8[] that lives as long as the argument.
+        let raw = unsafe { RawArray::from_ptr(arg.array) };
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(mut raw: RawArray) -> Self {
+        debug_assert_eq!(raw.oid(), pg_sys::FLOAT8OID);
+        let mut dims = [0; pg_sys::MAXDIM as usize];
+        let given = raw.dims();
+        for (slot, &n) in dims.iter_mut().zip(given) {
+            *slot = n as usize;
+        }
+        let ndim = given.len().min(dims.len());
+        // SAFETY: a valid array header, as above. Only an array with a null bitmap can hold a
+        // NULL, so the common case needs no call into PostgreSQL.
+        let has_nulls = raw.nulls().is_some() && unsafe { raw.any_nulls() };
         let data = if has_nulls {
             None
         } else {
             let ptr = raw.data::<f64>();
+            // SAFETY: float8 elements without NULLs are a plain, aligned f64 slice that lives
+            // as long as the array.
             Some(unsafe { &*ptr.as_ptr() })
         };
-        Float8Array { dims, data }
+        Float8Array { ndim, dims, data }
+    }
+
+    /// The length of each dimension; none for an empty array.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims[..self.ndim]
     }
 
     /// Number of elements; an empty array (`'{}'`) has no dimensions and no elements.
     pub fn len(&self) -> usize {
-        if self.dims.is_empty() {
+        if self.ndim == 0 {
             0
         } else {
-            self.dims.iter().product()
+            self.dims().iter().product()
         }
     }
 }
@@ -56,10 +152,10 @@ pub fn feature_vector<'a>(
     array: &Float8Array<'a>,
     expected: usize,
 ) -> Result<std::result::Result<&'a [f64], Invalid>> {
-    if array.dims.len() > 1 {
+    if array.dims().len() > 1 {
         return Err(invalid(format!(
             "features must be a one-dimensional array, got {} dimensions",
-            array.dims.len()
+            array.dims().len()
         )));
     }
     let got = array.len();
@@ -102,8 +198,8 @@ pub struct Matrix {
 
 /// Reads a `k × d` centroid matrix (a two-dimensional `float8[]`).
 pub fn matrix(array: &Float8Array<'_>, what: &str) -> Result<Matrix> {
-    if array.dims.len() != 2 || array.len() == 0 {
-        let got = match array.dims.len() {
+    if array.dims().len() != 2 || array.len() == 0 {
+        let got = match array.dims().len() {
             0 => "an empty array".to_string(),
             1 => "a one-dimensional array".to_string(),
             n => format!("{n} dimensions"),
@@ -117,15 +213,15 @@ pub fn matrix(array: &Float8Array<'_>, what: &str) -> Result<Matrix> {
         return Err(null_value(format!("{what} must not contain NULL elements")));
     };
     if let Some(i) = data.iter().position(|v| !v.is_finite()) {
-        let (row, col) = (i / array.dims[1] + 1, i % array.dims[1] + 1);
+        let (row, col) = (i / array.dims()[1] + 1, i % array.dims()[1] + 1);
         return Err(invalid(format!(
             "{what} must be finite, element [{row}][{col}] is {}",
             show(data[i])
         )));
     }
     Ok(Matrix {
-        k: array.dims[0],
-        d: array.dims[1],
+        k: array.dims()[0],
+        d: array.dims()[1],
         values: data.to_vec(),
     })
 }

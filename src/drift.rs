@@ -56,16 +56,9 @@ pub fn store_baseline_from_rows(
         return Err(invalid("training rows must be finite"));
     }
     let mut builder = Builder::new(&scorer);
-    let mut row = vec![None; d];
-    for (i, values) in data.chunks_exact(d).enumerate() {
-        if i % 10_000 == 0 {
-            pgrx::check_for_interrupts!();
-        }
-        for (slot, &v) in row.iter_mut().zip(values) {
-            *slot = Some(v);
-        }
-        builder.push(&row);
-    }
+    builder.push_finite_rows(data, &mut || {
+        pgrx::check_for_interrupts!();
+    });
     builder.skipped(rows_skipped);
     let baseline = builder.finish();
     require_rows(&baseline, "training row")?;

@@ -58,8 +58,19 @@ pub fn metrics(
     let mut interrupt = || {
         pgrx::check_for_interrupts!();
     };
-    let silhouette =
-        metrics::silhouette_score(&rows.data, d, labels, k, sample, seed, &mut interrupt);
+    // The quadratic silhouette is the costliest metric; like k-means it uses every core, with
+    // the same result for any count.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let silhouette = metrics::silhouette_score_threaded(
+        &rows.data,
+        d,
+        labels,
+        k,
+        sample,
+        seed,
+        threads,
+        &mut interrupt,
+    );
     let ratio = silhouette
         .filter(|_| inertia > 0.0)
         .map(|s| s * 1000.0 / inertia);

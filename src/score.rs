@@ -7,19 +7,17 @@
 //! distances. The registry is read with the statement's snapshot, so a version promoted and
 //! committed is used from the next statement on, and no statement mixes two versions.
 
-use crate::arrays::{feature_vector, invalid_features_error, Float8Array};
+use crate::arrays::{feature_vector, invalid_features_error, Float8Arg, Float8Array};
 use crate::error::{OrRaise, Result};
 use crate::guc::{InvalidFeatures, INVALID_FEATURES};
 use crate::model::{PersonaModel, Scorer};
 use crate::registry;
 use persona_math::distance::Nearest;
-use pgrx::datum::Array;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, PgMemoryContexts};
 use std::cell::RefCell;
 
 /// Where a call site's model comes from; a change of source between rows reloads it.
-#[derive(PartialEq)]
 enum Source {
     /// `persona.default_model`, or the one model in production.
     Default,
@@ -27,6 +25,34 @@ enum Source {
     Named(String),
     /// A `persona_model` value, identified by its bytes.
     Value(Vec<u8>),
+}
+
+/// A row's [`Source`], borrowed from its arguments: comparing it with the loaded one costs no
+/// allocation, which matters at a million rows.
+#[derive(Clone, Copy)]
+enum SourceKey<'a> {
+    Default,
+    Named(&'a str),
+    Value(&'a [u8]),
+}
+
+impl Source {
+    fn is(&self, key: SourceKey<'_>) -> bool {
+        match (self, key) {
+            (Source::Default, SourceKey::Default) => true,
+            (Source::Named(a), SourceKey::Named(b)) => a == b,
+            (Source::Value(a), SourceKey::Value(b)) => a.as_slice() == b,
+            _ => false,
+        }
+    }
+
+    fn from_key(key: SourceKey<'_>) -> Source {
+        match key {
+            SourceKey::Default => Source::Default,
+            SourceKey::Named(name) => Source::Named(name.to_string()),
+            SourceKey::Value(bytes) => Source::Value(bytes.to_vec()),
+        }
+    }
 }
 
 /// What one call site keeps between rows of one query.
@@ -55,16 +81,16 @@ impl Site {
 
     /// The 0-based persona of `features`, or `None` for an invalid vector under
     /// `persona.invalid_features = null`.
-    fn classify(&mut self, features: Array<'_, f64>) -> Result<Option<usize>> {
-        let array = Float8Array::new(features);
+    fn classify(&mut self, features: Float8Arg<'_>) -> Result<Option<usize>> {
+        let array = Float8Array::from_arg(features);
         match feature_vector(&array, self.scorer.d())? {
             Ok(x) => Ok(Some(self.scorer.centroids.assign(x, &mut self.scratch))),
             Err(why) => invalid_row(why, array.data),
         }
     }
 
-    fn nearest(&mut self, features: Array<'_, f64>) -> Result<Option<Nearest>> {
-        let array = Float8Array::new(features);
+    fn nearest(&mut self, features: Float8Arg<'_>) -> Result<Option<Nearest>> {
+        let array = Float8Array::from_arg(features);
         match feature_vector(&array, self.scorer.d())? {
             Ok(x) => Ok(Some(self.scorer.centroids.nearest(x, &mut self.scratch))),
             Err(why) => invalid_row(why, array.data),
@@ -102,7 +128,7 @@ impl Drop for SiteGuard {
 /// `value` decodes a `persona_model` argument; it runs only on a (re)load.
 fn site<'a>(
     fcinfo: pg_sys::FunctionCallInfo,
-    source: Source,
+    source: SourceKey<'_>,
     value: impl FnOnce() -> Option<PersonaModel>,
 ) -> Result<&'a mut Site> {
     // SAFETY: fcinfo comes from PostgreSQL and its flinfo outlives this call.
@@ -111,7 +137,7 @@ fn site<'a>(
     let cached = SITES.with(|sites| {
         let mut sites = sites.borrow_mut();
         let entry = sites.iter_mut().find(|(k, _)| *k == key)?;
-        Some((entry.1.source == source, &mut *entry.1 as *mut Site))
+        Some((entry.1.source.is(source), &mut *entry.1 as *mut Site))
     });
     match cached {
         // SAFETY: the box stays in SITES until the query's memory context goes away, and a
@@ -122,50 +148,57 @@ fn site<'a>(
             PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(SiteGuard(key));
         },
     }
-    let mut site = Box::new(Site::load(source, value())?);
+    let mut site = Box::new(Site::load(Source::from_key(source), value())?);
     let ptr = &mut *site as *mut Site;
     SITES.with(|sites| sites.borrow_mut().push((key, site)));
     // SAFETY: as above.
     Ok(unsafe { &mut *ptr })
 }
 
-fn named(model: Option<&str>) -> Source {
-    model.map_or(Source::Default, |m| Source::Named(m.to_string()))
+fn named(model: Option<&str>) -> SourceKey<'_> {
+    model.map_or(SourceKey::Default, SourceKey::Named)
 }
 
 /// Label of the nearest persona under a registry model.
-fn label(fcinfo: pg_sys::FunctionCallInfo, model: Option<&str>, x: Array<f64>) -> Option<String> {
+///
+/// The label is borrowed from the call site's model, which outlives the call; pgrx copies it
+/// into the text result as soon as the function returns, so no `String` is made per row.
+fn label<'a>(
+    fcinfo: pg_sys::FunctionCallInfo,
+    model: Option<&str>,
+    x: Float8Arg<'_>,
+) -> Option<&'a str> {
     let site = site(fcinfo, named(model), || None).or_raise();
     let index = site.classify(x).or_raise()?;
-    Some(site.scorer.label(index).to_string())
+    Some(site.scorer.label(index))
 }
 
 /// 1-based id of the nearest persona under a registry model.
-fn id(fcinfo: pg_sys::FunctionCallInfo, model: Option<&str>, x: Array<f64>) -> Option<i32> {
+fn id(fcinfo: pg_sys::FunctionCallInfo, model: Option<&str>, x: Float8Arg<'_>) -> Option<i32> {
     let site = site(fcinfo, named(model), || None).or_raise();
     site.classify(x).or_raise().map(|i| i as i32 + 1)
 }
 
 #[pg_extern(name = "assign_persona", stable, strict, parallel_safe)]
 fn assign_persona_default(
-    features: Array<'_, f64>,
+    features: Float8Arg<'_>,
     fcinfo: pg_sys::FunctionCallInfo,
-) -> Option<String> {
+) -> Option<&'static str> {
     label(fcinfo, None, features)
 }
 
 #[pg_extern(name = "assign_persona", stable, strict, parallel_safe)]
 fn assign_persona_named(
-    features: Array<'_, f64>,
+    features: Float8Arg<'_>,
     model: &str,
     fcinfo: pg_sys::FunctionCallInfo,
-) -> Option<String> {
+) -> Option<&'static str> {
     label(fcinfo, Some(model), features)
 }
 
 #[pg_extern(name = "assign_persona_id", stable, strict, parallel_safe)]
 fn assign_persona_id_default(
-    features: Array<'_, f64>,
+    features: Float8Arg<'_>,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Option<i32> {
     id(fcinfo, None, features)
@@ -173,7 +206,7 @@ fn assign_persona_id_default(
 
 #[pg_extern(name = "assign_persona_id", stable, strict, parallel_safe)]
 fn assign_persona_id_named(
-    features: Array<'_, f64>,
+    features: Float8Arg<'_>,
     model: &str,
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> Option<i32> {
@@ -195,7 +228,7 @@ type NearestRow = (
 #[allow(clippy::type_complexity)]
 #[pg_extern(schema = "persona", stable, parallel_safe)]
 fn nearest(
-    features: Option<Array<'_, f64>>,
+    features: Option<Float8Arg<'_>>,
     model: default!(Option<&str>, "NULL"),
     fcinfo: pg_sys::FunctionCallInfo,
 ) -> TableIterator<
@@ -264,12 +297,12 @@ fn model_version_value(model: &str, version: i32) -> PersonaModel {
 }
 
 /// The raw bytes of a `persona_model` argument, to recognise the same value on later rows.
-fn value_bytes(fcinfo: pg_sys::FunctionCallInfo, arg: usize) -> Vec<u8> {
+fn value_bytes<'a>(fcinfo: pg_sys::FunctionCallInfo, arg: usize) -> &'a [u8] {
     // SAFETY: the function is STRICT, so the argument is a non-null varlena.
     unsafe {
         let datum = pgrx::fcinfo::pg_getarg_datum_raw(fcinfo, arg);
         let ptr = pg_sys::pg_detoast_datum_packed(datum.cast_mut_ptr());
-        pgrx::varlena::varlena_to_byte_slice(ptr).to_vec()
+        pgrx::varlena::varlena_to_byte_slice(ptr)
     }
 }
 
@@ -282,19 +315,20 @@ fn value_model(fcinfo: pg_sys::FunctionCallInfo, arg: usize) -> Option<PersonaMo
 /// The kernel behind `persona.assign`: label of the nearest persona of a model value.
 /// It reads no table, hence IMMUTABLE: a distributed planner may run it where the rows live.
 #[pg_extern(sql = false)]
-fn assign_value(features: Array<'_, f64>, fcinfo: pg_sys::FunctionCallInfo) -> Option<String> {
-    let site = site(fcinfo, Source::Value(value_bytes(fcinfo, 1)), || {
+fn assign_value(features: Float8Arg<'_>, fcinfo: pg_sys::FunctionCallInfo) -> Option<&'static str> {
+    let site = site(fcinfo, SourceKey::Value(value_bytes(fcinfo, 1)), || {
         value_model(fcinfo, 1)
     })
     .or_raise();
     let index = site.classify(features).or_raise()?;
-    Some(site.scorer.label(index).to_string())
+    // Borrowed from the call site's model and copied into the result by pgrx (see `label`).
+    Some(site.scorer.label(index))
 }
 
 /// The kernel behind `persona.assign_id`.
 #[pg_extern(sql = false)]
-fn assign_id_value(features: Array<'_, f64>, fcinfo: pg_sys::FunctionCallInfo) -> Option<i32> {
-    let site = site(fcinfo, Source::Value(value_bytes(fcinfo, 1)), || {
+fn assign_id_value(features: Float8Arg<'_>, fcinfo: pg_sys::FunctionCallInfo) -> Option<i32> {
+    let site = site(fcinfo, SourceKey::Value(value_bytes(fcinfo, 1)), || {
         value_model(fcinfo, 1)
     })
     .or_raise();

@@ -15,6 +15,7 @@ use pgrx::pgrx_sql_entity_graph::metadata::{
     ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
 };
 use pgrx::prelude::*;
+use std::ffi::CString;
 
 /// Types a feature column may have; each casts to float8 exactly or by rounding.
 const NUMERIC_TYPES: [&str; 6] = [
@@ -85,31 +86,112 @@ impl Source {
         self.features.len()
     }
 
-    /// Calls `each` with every row's values (NULL as `None`), reading in batches and checking
-    /// for cancellation between them.
+    /// Calls `each` with every row's values (NULL as `None`), in one pass of the executor.
+    ///
+    /// The rows go straight from the executor's slot to `each` through a `DestReceiver`: no
+    /// tuple is copied into an SPI tuple table and no value is looked up by column number,
+    /// which made the old cursor loop cost more than the k-means it fed (see BENCHMARKS.md).
+    /// The executor checks for cancellation as it scans, and so does the receiver every
+    /// 10,000 rows. The query runs read-write once the transaction has written, as pgrx's own
+    /// SPI does, so a fit sees the rows its transaction inserted before.
     pub fn scan(&self, mut each: impl FnMut(&[Option<f64>])) -> Result<()> {
-        let query = self.query();
+        let query = CString::new(self.query()).map_err(spi_error)?;
         let d = self.d();
-        Spi::connect(|client| {
-            let mut cursor = client.open_cursor(&query, &[]);
-            let mut row = vec![None; d];
-            loop {
-                pgrx::check_for_interrupts!();
-                let batch = cursor.fetch(10_000)?;
-                if batch.is_empty() {
-                    return Ok(());
-                }
-                for tuple in batch {
-                    for (j, value) in row.iter_mut().enumerate() {
-                        *value = tuple.get::<f64>(j + 1)?;
-                    }
-                    each(&row);
-                }
+        let mut receiver = RowReceiver {
+            base: pg_sys::DestReceiver {
+                receiveSlot: Some(receive_slot),
+                rStartup: Some(receiver_startup),
+                rShutdown: Some(receiver_noop),
+                rDestroy: Some(receiver_noop),
+                // Only SPI's own tuple-table receiver may say DestSPI; with DestNone SPI
+                // reports a SELECT as SPI_OK_UTILITY, since nothing reaches its tuple table.
+                mydest: pg_sys::CommandDest::DestNone,
+            },
+            row: vec![None; d],
+            rows: 0,
+            each: &mut each,
+        };
+        // SAFETY: a plain SPI session around one query whose receiver outlives it; an ERROR
+        // inside unwinds through here and the transaction abort closes the SPI connection.
+        unsafe {
+            if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
+                return Err(spi_error("SPI_connect failed"));
             }
-        })
-        .map_err(|e: pgrx::spi::Error| spi_error(e))
+            let options = pg_sys::SPIExecuteOptions {
+                read_only: pg_sys::GetCurrentTransactionIdIfAny() == pg_sys::InvalidTransactionId,
+                dest: &mut receiver.base,
+                ..Default::default()
+            };
+            let rc = pg_sys::SPI_execute_extended(query.as_ptr(), &options);
+            pg_sys::SPI_finish();
+            if rc < 0 {
+                return Err(spi_error(format!(
+                    "reading {} failed with SPI code {rc}",
+                    self.relation
+                )));
+            }
+        }
+        Ok(())
     }
 }
+
+/// The receiver of [`Source::scan`]: PostgreSQL's `DestReceiver` first, so that a pointer to
+/// it is a pointer to this.
+#[repr(C)]
+struct RowReceiver<'a> {
+    base: pg_sys::DestReceiver,
+    row: Vec<Option<f64>>,
+    rows: u64,
+    each: &'a mut dyn FnMut(&[Option<f64>]),
+}
+
+/// Checks the shape the query promises: one float8 column per feature.
+#[pg_guard]
+unsafe extern "C-unwind" fn receiver_startup(
+    this: *mut pg_sys::DestReceiver,
+    _operation: std::ffi::c_int,
+    typeinfo: pg_sys::TupleDesc,
+) {
+    // SAFETY: `this` is the `base` of a live RowReceiver, `typeinfo` the query's result type.
+    unsafe {
+        let receiver = &*this.cast::<RowReceiver>();
+        let attrs = (*typeinfo).attrs.as_slice((*typeinfo).natts as usize);
+        if attrs.len() != receiver.row.len()
+            || attrs.iter().any(|a| a.atttypid != pg_sys::FLOAT8OID)
+        {
+            pgrx::error!("persona: the feature query does not return one float8 per feature");
+        }
+    }
+}
+
+/// One row: its values into the receiver's buffer, then the caller's closure.
+#[pg_guard]
+unsafe extern "C-unwind" fn receive_slot(
+    slot: *mut pg_sys::TupleTableSlot,
+    this: *mut pg_sys::DestReceiver,
+) -> bool {
+    // SAFETY: `this` is the `base` of a live RowReceiver; `slot` holds one row of the query,
+    // whose columns `receiver_startup` checked are d float8 values.
+    unsafe {
+        let receiver = &mut *this.cast::<RowReceiver>();
+        let d = receiver.row.len();
+        pg_sys::slot_getallattrs(slot);
+        let values = std::slice::from_raw_parts((*slot).tts_values, d);
+        let nulls = std::slice::from_raw_parts((*slot).tts_isnull, d);
+        for ((value, datum), null) in receiver.row.iter_mut().zip(values).zip(nulls) {
+            *value = f64::from_datum(*datum, *null);
+        }
+        (receiver.each)(&receiver.row);
+        receiver.rows += 1;
+        if receiver.rows % 10_000 == 0 {
+            pgrx::check_for_interrupts!();
+        }
+    }
+    true
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn receiver_noop(_this: *mut pg_sys::DestReceiver) {}
 
 /// The relation's printed name, or 42P01 if the oid names no relation.
 fn relation_name(relation: pg_sys::Oid) -> Result<String> {

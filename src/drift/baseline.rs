@@ -11,6 +11,7 @@ use persona_math::drift::{
     bin_counts, quantile_edges, shares, AutoRule, Moments, NumKey, Reservoir,
 };
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Quantile bins per column: deciles, the usual resolution of PSI in credit and marketing
 /// practice. Ties merge bins, so a column may end up with fewer.
@@ -196,6 +197,23 @@ impl<'a> Assigner<'a> {
         let n = self.scorer.centroids.nearest(&self.row, &mut self.scratch);
         Some((n.best, n.best_d2.sqrt()))
     }
+
+    /// [`Assigner::assign`] of a row known to be finite.
+    pub fn assign_finite(&mut self, values: &[f64]) -> (usize, f64) {
+        let n = self.scorer.centroids.nearest(values, &mut self.scratch);
+        (n.best, n.best_d2.sqrt())
+    }
+}
+
+/// Tells the other thread of [`Builder::push_finite_rows`] to stop when this one unwinds.
+struct StopOnUnwind<'a>(&'a AtomicBool);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Accumulates a baseline from rows of feature values.
@@ -239,6 +257,44 @@ impl<'a> Builder<'a> {
             }
             None => self.rows_skipped += 1,
         }
+    }
+
+    /// Adds every row of a row-major matrix of finite values (fit's training rows), with the
+    /// same result as [`Builder::push`] row by row.
+    ///
+    /// Each column's summary depends only on that column's values in row order, so the feature
+    /// columns are summarised on a second thread while this one finds every row's nearest
+    /// persona; at a million rows that halves the pass. `interrupt` runs on this thread every
+    /// 10,000 rows and may unwind; the other thread then stops at its next 10,000 rows.
+    pub fn push_finite_rows(&mut self, data: &[f64], interrupt: &mut dyn FnMut()) {
+        let d = self.columns.len();
+        debug_assert!(data.iter().all(|v| v.is_finite()));
+        let stop = AtomicBool::new(false);
+        let (columns, distance) = (&mut self.columns, &mut self.distance);
+        let (counts, assigner) = (&mut self.persona_counts, &mut self.assigner);
+        std::thread::scope(|scope| {
+            let stop = &stop;
+            scope.spawn(move || {
+                for (i, row) in data.chunks_exact(d).enumerate() {
+                    if i % 10_000 == 0 && stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    for (column, &v) in columns.iter_mut().zip(row) {
+                        column.push(Some(v));
+                    }
+                }
+            });
+            let _stop_on_unwind = StopOnUnwind(stop);
+            for (i, row) in data.chunks_exact(d).enumerate() {
+                if i % 10_000 == 0 {
+                    interrupt();
+                }
+                let (persona, dist) = assigner.assign_finite(row);
+                counts[persona] += 1;
+                distance.push(Some(dist));
+            }
+        });
+        self.n_rows += (data.len() / d) as u64;
     }
 
     /// Counts rows that were left out before they reached the builder (fit's skipped rows):

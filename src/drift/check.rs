@@ -195,10 +195,14 @@ impl Current {
 /// `labels` name the personas in the persona_share histogram.
 pub fn compare(
     baseline: &Baseline,
-    current: Current,
+    mut current: Current,
     options: &Options,
     labels: &[String],
 ) -> Vec<DriftRow> {
+    let mut columns: Vec<&mut Vec<f64>> =
+        current.columns.iter_mut().map(|c| &mut c.values).collect();
+    columns.push(&mut current.distance.values);
+    sort_columns(columns);
     let incomplete = current.distance.n_null;
     let mut rows: Vec<DriftRow> = baseline
         .features
@@ -231,8 +235,40 @@ struct Outcome {
     n_reference: u64,
 }
 
-fn compare_column(reference: &ColumnBaseline, mut current: CurrentColumn, o: &Options) -> DriftRow {
-    current.values.sort_unstable_by(f64::total_cmp);
+/// Sorts every column's values, the columns shared out over the cores.
+///
+/// Sorting the current values is most of a check's own work (ten columns of 500,000 values
+/// take about 0.2 s on one core), and the columns are independent. This thread checks for
+/// cancellation between its columns; a cancel waits for the other threads' current column.
+fn sort_columns(mut columns: Vec<&mut Vec<f64>>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = threads.min(columns.len()).max(1);
+    // Largest first, dealt round-robin: shares of about equal size.
+    columns.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let mut shares: Vec<Vec<&mut Vec<f64>>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, column) in columns.into_iter().enumerate() {
+        shares[i % threads].push(column);
+    }
+    let mut shares = shares.into_iter();
+    let own = shares.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        for share in shares {
+            scope.spawn(move || {
+                for column in share {
+                    column.sort_unstable_by(f64::total_cmp);
+                }
+            });
+        }
+        for column in own {
+            pgrx::check_for_interrupts!();
+            column.sort_unstable_by(f64::total_cmp);
+        }
+    });
+}
+
+/// Compares one column; `current.values` are sorted ([`sort_columns`]).
+fn compare_column(reference: &ColumnBaseline, current: CurrentColumn, o: &Options) -> DriftRow {
+    debug_assert!(current.values.is_sorted_by(|a, b| a.total_cmp(b).is_le()));
     let values = &current.values;
     let discrete = discrete_counts(reference, values);
     let n_distinct = discrete

@@ -1,12 +1,13 @@
 //! Reading and writing baselines (`persona.baselines`, `persona.baseline_features`).
 
 use super::baseline::{Baseline, ColumnBaseline, Kind};
+use crate::arrays::Float8Array;
 use crate::error::{Code, PersonaError, Result};
 use crate::model::PersonaModel;
 use crate::registry::spi_error;
 use crate::spi_read::{self, Row};
 use persona_math::drift::NumKey;
-use pgrx::datum::DatumWithOid;
+use pgrx::datum::{Array, DatumWithOid};
 use pgrx::prelude::*;
 use std::collections::BTreeMap;
 
@@ -149,13 +150,23 @@ pub fn load(model: &PersonaModel) -> Result<Baseline> {
 }
 
 fn read_column(row: &Row) -> ColumnBaseline {
+    // The sample holds up to persona.baseline_sample_size values per column: read it as one
+    // slice rather than element by element (the slow path is only for an array with NULLs).
     let floats = |i: i32| -> Vec<f64> {
-        let values: Vec<Option<f64>> = row.get(i).unwrap_or_default();
-        values
-            .into_iter()
-            .flatten()
-            .filter(|v| v.is_finite())
-            .collect()
+        let Some(array) = row.get::<Array<f64>>(i) else {
+            return Vec::new();
+        };
+        let array = Float8Array::new(array);
+        match array.data {
+            Some(values) => values.iter().copied().filter(|v| v.is_finite()).collect(),
+            None => row
+                .get::<Vec<Option<f64>>>(i)
+                .unwrap_or_default()
+                .into_iter()
+                .flatten()
+                .filter(|v| v.is_finite())
+                .collect(),
+        }
     };
     let mut sample = floats(9);
     sample.sort_unstable_by(f64::total_cmp);

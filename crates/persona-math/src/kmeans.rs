@@ -356,7 +356,7 @@ fn check_parameters(p: &KMeansParams) -> Result<(), KMeansError> {
 /// One pass over the rows: `work` turns a chunk into a partial result, `fold` adds partials
 /// into the accumulator. Each row owns one `State` value (a label, a distance) that only the
 /// chunk holding it may touch.
-trait ChunkJob: Sync {
+pub(crate) trait ChunkJob: Sync {
     type State: Send;
     type Partial;
     type Acc: Send;
@@ -372,7 +372,7 @@ trait ChunkJob: Sync {
 /// thread count. `interrupt` runs on this thread after each chunk it computes; if it unwinds,
 /// the other threads stop after their current chunk and the unwind continues once they have
 /// been joined. Memory is one partial per thread.
-fn run_chunks<J: ChunkJob>(
+pub(crate) fn run_chunks<J: ChunkJob>(
     job: &J,
     state: &mut [J::State],
     chunk_rows: usize,
@@ -540,7 +540,7 @@ impl Blocked {
     }
 
     /// Squared distances from `x` to every point (then +∞ for the padding) into `out`.
-    #[inline]
+    #[inline(always)]
     fn distances(&self, x: &[f64], out: &mut [f64]) {
         match self.lanes {
             4 => self.blocks::<4>(x, out),
@@ -548,7 +548,7 @@ impl Blocked {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn blocks<const L: usize>(&self, x: &[f64], out: &mut [f64]) {
         let blocks = self.values.chunks_exact(L * self.d);
         for (block, o) in blocks.zip(out.chunks_exact_mut(L)) {
@@ -559,8 +559,8 @@ impl Blocked {
 
 /// Squared distances from `x` to the `L` points of one feature-major block. A fixed `L` keeps
 /// the accumulators in registers.
-#[inline]
-fn block_distances<const L: usize>(x: &[f64], block: &[f64]) -> [f64; L] {
+#[inline(always)]
+pub(crate) fn block_distances<const L: usize>(x: &[f64], block: &[f64]) -> [f64; L] {
     let mut acc = [0.0; L];
     for (xf, column) in x.iter().zip(block.chunks_exact(L)) {
         for (a, c) in acc.iter_mut().zip(column) {
@@ -573,7 +573,7 @@ fn block_distances<const L: usize>(x: &[f64], block: &[f64]) -> [f64; L] {
 
 /// Index and value of the smallest entry, the lower index on ties; the same rule as
 /// [`crate::distance::nearest_index`].
-#[inline]
+#[inline(always)]
 fn nearest_of(d2: &[f64]) -> (usize, f64) {
     let mut best = 0;
     let mut best_d2 = f64::INFINITY;
@@ -588,7 +588,7 @@ fn nearest_of(d2: &[f64]) -> (usize, f64) {
 
 /// Squared distances of four rows (`4 × d`, row-major) to one point, as four independent
 /// in-order sums (bit-identical to [`crate::distance::sq_euclidean`]) that overlap in time.
-#[inline]
+#[inline(always)]
 fn sq_distances_4(rows: &[f64], point: &[f64]) -> [f64; 4] {
     let d = point.len();
     let (r0, rest) = rows.split_at(d);
@@ -745,6 +745,21 @@ impl ChunkJob for UpdateClosest<'_> {
     }
 
     fn work(&self, first_row: usize, closest: &mut [f64], pot: &mut f64) {
+        self.chunk_widest(first_row, closest, pot);
+    }
+
+    fn fold(&self, acc: &mut f64, part: &f64) {
+        *acc += part;
+    }
+}
+
+impl UpdateClosest<'_> {
+    crate::simd::widest!(fn chunk_widest => chunk, chunk_avx512, chunk_avx2
+        (first_row: usize, closest: &mut [f64], pot: &mut f64));
+
+    /// The pass over one chunk (see [`crate::simd`] for why it is compiled more than once).
+    #[inline(always)]
+    fn chunk(&self, first_row: usize, closest: &mut [f64], pot: &mut f64) {
         let d = self.d;
         let rows = &self.data[first_row * d..(first_row + closest.len()) * d];
         *pot = 0.0;
@@ -763,10 +778,6 @@ impl ChunkJob for UpdateClosest<'_> {
         for (x, c) in rows[done * d..].chunks_exact(d).zip(&mut closest[done..]) {
             lower(c, sq_euclidean(x, self.centre));
         }
-    }
-
-    fn fold(&self, acc: &mut f64, part: &f64) {
-        *acc += part;
     }
 }
 
@@ -821,6 +832,21 @@ impl ChunkJob for CandidatePotentials<'_> {
     }
 
     fn work(&self, first_row: usize, closest: &mut [f64], part: &mut Potentials) {
+        self.chunk_widest(first_row, closest, part);
+    }
+
+    fn fold(&self, acc: &mut Vec<f64>, part: &Potentials) {
+        acc.iter_mut().zip(&part.pots).for_each(|(a, p)| *a += p);
+    }
+}
+
+impl CandidatePotentials<'_> {
+    crate::simd::widest!(fn chunk_widest => chunk, chunk_avx512, chunk_avx2
+        (first_row: usize, closest: &mut [f64], part: &mut Potentials));
+
+    /// The pass over one chunk (see [`crate::simd`] for why it is compiled more than once).
+    #[inline(always)]
+    fn chunk(&self, first_row: usize, closest: &mut [f64], part: &mut Potentials) {
         let rows = &self.data[first_row * self.d..(first_row + closest.len()) * self.d];
         part.pots.fill(0.0);
         for (x, &c) in rows.chunks_exact(self.d).zip(closest.iter()) {
@@ -829,10 +855,6 @@ impl ChunkJob for CandidatePotentials<'_> {
                 *pot += d2.min(c);
             }
         }
-    }
-
-    fn fold(&self, acc: &mut Vec<f64>, part: &Potentials) {
-        acc.iter_mut().zip(&part.pots).for_each(|(a, p)| *a += p);
     }
 }
 
@@ -993,6 +1015,21 @@ impl ChunkJob for Assign<'_> {
     }
 
     fn work(&self, first_row: usize, labels: &mut [u32], part: &mut AssignPartial) {
+        self.chunk_widest(first_row, labels, part);
+    }
+
+    fn fold(&self, acc: &mut Assignment, part: &AssignPartial) {
+        acc.add(&part.totals);
+    }
+}
+
+impl Assign<'_> {
+    crate::simd::widest!(fn chunk_widest => chunk, chunk_avx512, chunk_avx2
+        (first_row: usize, labels: &mut [u32], part: &mut AssignPartial));
+
+    /// The pass over one chunk (see [`crate::simd`] for why it is compiled more than once).
+    #[inline(always)]
+    fn chunk(&self, first_row: usize, labels: &mut [u32], part: &mut AssignPartial) {
         let d = self.d;
         let rows = &self.data[first_row * d..(first_row + labels.len()) * d];
         let t = &mut part.totals;
@@ -1013,10 +1050,6 @@ impl ChunkJob for Assign<'_> {
                 .zip(x)
                 .for_each(|(s, v)| *s += v);
         }
-    }
-
-    fn fold(&self, acc: &mut Assignment, part: &AssignPartial) {
-        acc.add(&part.totals);
     }
 }
 
@@ -1133,6 +1166,28 @@ mod tests {
 
     fn fit(data: &[f64], d: usize, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
         kmeans(data, d, p, &mut no_interrupt())
+    }
+
+    #[test]
+    fn wide_vector_code_gives_bit_identical_fits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        // 1,001 rows: the chunks end in partial blocks of four.
+        let data: Vec<f64> = (0..1001 * 7).map(|_| rng.random_range(-5.0..5.0)).collect();
+        let p = KMeansParams {
+            n_init: 3,
+            ..KMeansParams::new(6)
+        };
+        let wide = fit(&data, 7, &p).unwrap();
+        crate::simd::FORCE_BASELINE.with(|f| f.set(true));
+        let baseline = fit(&data, 7, &p);
+        crate::simd::FORCE_BASELINE.with(|f| f.set(false));
+        let baseline = baseline.unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&wide.centroids), bits(&baseline.centroids));
+        assert_eq!(wide.labels, baseline.labels);
+        assert_eq!(wide.inertia.to_bits(), baseline.inertia.to_bits());
+        assert_eq!(wide.n_iter, baseline.n_iter);
     }
 
     /// `per` rows around each of `centres` (2-D), deterministic jitter.

@@ -12,3 +12,4 @@ pub mod kmeans;
 pub mod matching;
 pub mod metrics;
 pub mod scaler;
+mod simd;

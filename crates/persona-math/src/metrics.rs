@@ -10,6 +10,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::distance::sq_euclidean;
+use crate::kmeans::{block_distances, run_chunks, ChunkJob};
 
 /// Distance evaluations between two calls of `interrupt` in the quadratic silhouette.
 const EVALS_PER_INTERRUPT: usize = 1 << 20;
@@ -36,7 +37,7 @@ fn rows(data: &[f64], d: usize) -> Option<usize> {
 /// distance to the other rows of its cluster and `b` the lowest mean distance to another
 /// cluster. A row alone in its cluster scores 0, as does a row with `a = b = 0`.
 ///
-/// O(n²·d) time and O(k) extra memory; `interrupt` is called about every million distances.
+/// O(n²·d) time and O(n·d) extra memory; `interrupt` is called about every million distances.
 pub fn silhouette_samples(
     data: &[f64],
     d: usize,
@@ -44,24 +45,115 @@ pub fn silhouette_samples(
     k: usize,
     interrupt: &mut dyn FnMut(),
 ) -> Option<Vec<f64>> {
+    silhouette_samples_threaded(data, d, labels, k, 1, interrupt)
+}
+
+/// [`silhouette_samples`] on up to `threads` threads; the result is bit-identical for every
+/// thread count. `interrupt` runs on the calling thread only and may unwind (see
+/// [`crate::kmeans::kmeans`]).
+pub fn silhouette_samples_threaded(
+    data: &[f64],
+    d: usize,
+    labels: &[u32],
+    k: usize,
+    threads: usize,
+    interrupt: &mut dyn FnMut(),
+) -> Option<Vec<f64>> {
     let n = rows(data, d)?;
     let sizes = cluster_sizes(n, labels, k)?;
-    let mut dist_sums = vec![0.0; k];
-    let mut evals = 0;
-    let mut out = Vec::with_capacity(n);
-    for (x, &l) in data.chunks_exact(d).zip(labels) {
-        dist_sums.fill(0.0);
-        for (y, &m) in data.chunks_exact(d).zip(labels) {
-            dist_sums[m as usize] += sq_euclidean(x, y).sqrt();
-        }
-        out.push(silhouette_of(&dist_sums, &sizes, l as usize));
-        evals += n;
-        if evals >= EVALS_PER_INTERRUPT {
-            evals = 0;
-            interrupt();
+    let job = Silhouette {
+        data,
+        d,
+        n,
+        labels,
+        sizes: &sizes,
+        blocks: feature_major_blocks(data, d),
+    };
+    let mut out = vec![0.0; n];
+    let chunk_rows = (EVALS_PER_INTERRUPT / n).clamp(1, n);
+    run_chunks(
+        &job,
+        &mut out,
+        chunk_rows,
+        threads.max(1),
+        &mut (),
+        interrupt,
+    );
+    Some(out)
+}
+
+/// Rows side by side for the quadratic loop of the silhouette: blocks of [`LANES`] rows, each
+/// block feature-major (`d × LANES`), the last one padded with zeros (never read back).
+///
+/// The distances from one row to the `LANES` rows of a block are then `LANES` independent
+/// sums that run in vector registers side by side, where one row after another would wait on
+/// a single chain of dependent additions; each sum still adds its terms in feature order, so
+/// every distance is bit-identical to [`sq_euclidean`] and the silhouette to the plain loop.
+fn feature_major_blocks(data: &[f64], d: usize) -> Vec<f64> {
+    let n = data.len() / d;
+    let mut blocks = vec![0.0; n.div_ceil(LANES) * LANES * d];
+    for (i, row) in data.chunks_exact(d).enumerate() {
+        let (block, lane) = (i / LANES, i % LANES);
+        for (f, v) in row.iter().enumerate() {
+            blocks[(block * d + f) * LANES + lane] = *v;
         }
     }
-    Some(out)
+    blocks
+}
+
+/// Rows per block of [`feature_major_blocks`].
+const LANES: usize = 8;
+
+/// The silhouette pass: each row's summed distances to every cluster, then its coefficient.
+struct Silhouette<'a> {
+    data: &'a [f64],
+    d: usize,
+    n: usize,
+    labels: &'a [u32],
+    sizes: &'a [usize],
+    blocks: Vec<f64>,
+}
+
+impl ChunkJob for Silhouette<'_> {
+    /// The coefficient of the row.
+    type State = f64;
+    /// Per-cluster distance sums of the current row.
+    type Partial = Vec<f64>;
+    type Acc = ();
+
+    fn partial(&self) -> Vec<f64> {
+        vec![0.0; self.sizes.len()]
+    }
+
+    fn work(&self, first_row: usize, out: &mut [f64], dist_sums: &mut Vec<f64>) {
+        self.rows_widest(first_row, out, dist_sums);
+    }
+
+    fn fold(&self, _: &mut (), _: &Vec<f64>) {}
+}
+
+impl Silhouette<'_> {
+    crate::simd::widest!(fn rows_widest => rows, rows_avx512, rows_avx2
+        (first_row: usize, out: &mut [f64], dist_sums: &mut [f64]));
+
+    #[inline(always)]
+    fn rows(&self, first_row: usize, out: &mut [f64], dist_sums: &mut [f64]) {
+        let d = self.d;
+        let rows = self.data[first_row * d..].chunks_exact(d);
+        for ((x, coefficient), &own) in rows.zip(out.iter_mut()).zip(&self.labels[first_row..]) {
+            dist_sums.fill(0.0);
+            for (b, block) in self.blocks.chunks_exact(LANES * d).enumerate() {
+                let mut dist = block_distances::<LANES>(x, block);
+                dist.iter_mut().for_each(|v| *v = v.sqrt());
+                let first = b * LANES;
+                let lanes = (self.n - first).min(LANES);
+                for (v, &m) in dist[..lanes].iter().zip(&self.labels[first..]) {
+                    dist_sums[m as usize] += v;
+                }
+            }
+            *coefficient = silhouette_of(dist_sums, self.sizes, own as usize);
+        }
+    }
 }
 
 /// One row's silhouette from its summed distances to each cluster (itself contributes 0).
@@ -97,6 +189,21 @@ pub fn silhouette_score(
     seed: u64,
     interrupt: &mut dyn FnMut(),
 ) -> Option<f64> {
+    silhouette_score_threaded(data, d, labels, k, sample_size, seed, 1, interrupt)
+}
+
+/// [`silhouette_score`] on up to `threads` threads, with the same result for every count.
+#[allow(clippy::too_many_arguments)]
+pub fn silhouette_score_threaded(
+    data: &[f64],
+    d: usize,
+    labels: &[u32],
+    k: usize,
+    sample_size: Option<usize>,
+    seed: u64,
+    threads: usize,
+    interrupt: &mut dyn FnMut(),
+) -> Option<f64> {
     let n = rows(data, d)?;
     let samples = match sample_size {
         Some(s) if s < n => {
@@ -110,9 +217,9 @@ pub fn silhouette_score(
                 .flat_map(|i| data[i * d..(i + 1) * d].iter().copied())
                 .collect();
             let sub_labels: Vec<u32> = picked.iter().map(|i| labels[i]).collect();
-            silhouette_samples(&sub_data, d, &sub_labels, k, interrupt)?
+            silhouette_samples_threaded(&sub_data, d, &sub_labels, k, threads, interrupt)?
         }
-        _ => silhouette_samples(data, d, labels, k, interrupt)?,
+        _ => silhouette_samples_threaded(data, d, labels, k, threads, interrupt)?,
     };
     Some(samples.iter().sum::<f64>() / samples.len() as f64)
 }
@@ -325,6 +432,47 @@ mod tests {
         assert!((sampled - exact).abs() < 0.05, "{sampled} vs {exact}");
         assert_eq!(score(Some(1), 3), None);
         assert_eq!(score(Some(0), 3), None);
+    }
+
+    /// The plain per-pair loop the blocked, threaded silhouette replaced.
+    fn plain_silhouette(data: &[f64], d: usize, labels: &[u32], k: usize) -> Vec<f64> {
+        let sizes = cluster_sizes(labels.len(), labels, k).unwrap();
+        let mut dist_sums = vec![0.0; k];
+        let mut out = Vec::new();
+        for (x, &l) in data.chunks_exact(d).zip(labels) {
+            dist_sums.fill(0.0);
+            for (y, &m) in data.chunks_exact(d).zip(labels) {
+                dist_sums[m as usize] += sq_euclidean(x, y).sqrt();
+            }
+            out.push(silhouette_of(&dist_sums, &sizes, l as usize));
+        }
+        out
+    }
+
+    #[test]
+    fn silhouette_is_bit_identical_to_the_plain_loop_on_any_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        // 1,003 rows: the last block of eight is partly padding.
+        let (n, d, k) = (1003, 5, 4);
+        let data: Vec<f64> = (0..n * d).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let labels: Vec<u32> = (0..n).map(|_| rng.random_range(0..k as u32)).collect();
+        let plain = plain_silhouette(&data, d, &labels, k);
+        crate::simd::FORCE_BASELINE.with(|f| f.set(true));
+        let baseline = silhouette_samples(&data, d, &labels, k, &mut || {}).unwrap();
+        crate::simd::FORCE_BASELINE.with(|f| f.set(false));
+        assert!(baseline
+            .iter()
+            .zip(&plain)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        for threads in [1, 2, 3] {
+            let got = silhouette_samples_threaded(&data, d, &labels, k, threads, &mut || {});
+            let same = got
+                .unwrap()
+                .iter()
+                .zip(&plain)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "threads = {threads}");
+        }
     }
 
     #[test]
