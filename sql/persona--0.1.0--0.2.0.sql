@@ -85,8 +85,10 @@ BEGIN
     END LOOP;
     COMMIT;
     PERFORM pg_advisory_unlock(v_lock_key, hashtext(model));
-    IF v_state IS NOT NULL THEN
-        RAISE EXCEPTION '%', v_error USING ERRCODE = v_state, HINT = coalesce(v_hint, '');
+    IF v_hint <> '' THEN
+        RAISE EXCEPTION '%', v_error USING ERRCODE = v_state, HINT = v_hint;
+    ELSIF v_state IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_error USING ERRCODE = v_state;
     END IF;
 END;
 $$;

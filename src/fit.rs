@@ -5,7 +5,7 @@
 
 use crate::arrays::{self, Float8Array};
 use crate::drift;
-use crate::error::{invalid, null_value, OrRaise, PersonaError, Result};
+use crate::error::{invalid, null_value, Code, OrRaise, PersonaError, Result};
 use crate::lineage::{self, Lineage};
 use crate::quality::{self, Rows};
 use crate::registry::{self, spi_error, NewVersion};
@@ -260,6 +260,7 @@ fn run(model: &str, plan: &Plan, promote: bool) -> Result<i32> {
     let mut rows = Rows::read(&plan.source)?;
     let n = rows.n(d);
     check_rows(plan, n, rows.skipped)?;
+    check_magnitude(&plan.source.features, &rows.data, n)?;
     check_distinct(&rows.data, d, *plan.ks.end())?;
     let scaler = plan.standardize.then(|| Scaler::fit(&rows.data, d));
     if let Some(s) = &scaler {
@@ -293,6 +294,25 @@ fn check_rows(plan: &Plan, n: usize, skipped: u64) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Squared distances, variances and inertia sum squares of the values over every row; past
+/// this bound they overflow f64 and k-means would return garbage instead of failing.
+fn check_magnitude(features: &[String], data: &[f64], n: usize) -> Result<()> {
+    let d = features.len();
+    let limit = (f64::MAX / (4.0 * (n * d) as f64)).sqrt();
+    let Some(i) = data.iter().position(|v| v.abs() > limit) else {
+        return Ok(());
+    };
+    Err(PersonaError::new(
+        Code::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE,
+        format!(
+            "feature \"{}\" has a value too large for k-means ({:e}; at most {limit:.1e} for {n} rows)",
+            features[i % d],
+            data[i]
+        ),
+    )
+    .hint("Rescale the column, e.g. divide it by a power of ten in a view."))
 }
 
 fn check_distinct(data: &[f64], d: usize, k_max: usize) -> Result<()> {

@@ -255,12 +255,12 @@ fn nearest(
 }
 
 fn explain(scorer: &Scorer, n: Nearest) -> NearestRow {
-    let distance = n.best_d2.sqrt();
+    let distance = n.best_distance();
     let runner_up = n.second.map(|j| {
         (
             j as i32 + 1,
             scorer.label(j).to_string(),
-            n.second_d2.sqrt(),
+            n.second_distance(),
         )
     });
     (

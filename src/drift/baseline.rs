@@ -195,13 +195,13 @@ impl<'a> Assigner<'a> {
             *slot = value.filter(|v| v.is_finite())?;
         }
         let n = self.scorer.centroids.nearest(&self.row, &mut self.scratch);
-        Some((n.best, n.best_d2.sqrt()))
+        Some((n.best, n.best_distance()))
     }
 
     /// [`Assigner::assign`] of a row known to be finite.
     pub fn assign_finite(&mut self, values: &[f64]) -> (usize, f64) {
         let n = self.scorer.centroids.nearest(values, &mut self.scratch);
-        (n.best, n.best_d2.sqrt())
+        (n.best, n.best_distance())
     }
 }
 

@@ -199,3 +199,10 @@ SELECT regress.try(format($$SELECT persona.import_centroids(%L, '{{1}}')$$, repe
 SELECT persona.drop_model('dom');
 DROP TABLE dom_rows;
 DROP DOMAIN positive_float;
+
+-- Values whose squares overflow float8 would give garbage centroids: refused with 22003.
+CREATE TABLE huge_values AS
+SELECT i * 1e300::float8 AS a, i::float8 AS b FROM generate_series(1, 100) AS i;
+SELECT regress.try($$SELECT persona.fit('hv', 'huge_values', '{a,b}', k => 3)$$);
+SELECT count(*) AS hv_versions FROM persona.model_versions WHERE model = 'hv';
+DROP TABLE huge_values;

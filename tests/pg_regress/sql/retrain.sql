@@ -46,7 +46,11 @@ SELECT version, stage FROM persona.models WHERE model = 'manual' ORDER BY versio
 -- A failing run keeps its row with the error, leaves the registry as it was, and fails the
 -- call with the step's own error, so that the caller (and pg_cron) sees it.
 CREATE TABLE survey_broken AS SELECT customer_id, x1 FROM survey;
-SELECT regress.try($$CALL persona.retrain_if_drifted('dtc', 'survey_broken')$$);
+-- (A CALL that commits cannot run inside regress.try's function: it is called directly and
+-- psql's LAST_ERROR_SQLSTATE shows the SQLSTATE.)
+\set SHOW_CONTEXT never
+CALL persona.retrain_if_drifted('dtc', 'survey_broken');
+\echo :LAST_ERROR_SQLSTATE
 SELECT status, error, finished_at IS NOT NULL AS finished FROM persona.jobs
  WHERE model = 'dtc' ORDER BY job_id DESC LIMIT 1;
 SELECT count(*) AS dtc_versions FROM persona.model_versions WHERE model = 'dtc';
@@ -78,8 +82,8 @@ SELECT regress.try($$CALL persona.retrain_if_drifted(NULL, 'survey_may')$$);
 -- An unknown model is refused before any job row is written.
 SELECT regress.try($$CALL persona.retrain_if_drifted('nope', 'survey_may')$$);
 SELECT count(*) AS nope_jobs FROM persona.jobs WHERE model = 'nope';
--- (CALL with COMMIT inside cannot run in regress.try's function, so it is called directly.)
 CALL persona.retrain_if_drifted('draft', 'survey_may');
+\echo :LAST_ERROR_SQLSTATE
 SELECT status, error FROM persona.jobs WHERE model = 'draft';
 
 -- Monitoring: the last run and last success per model, and models gone stale.

@@ -105,3 +105,12 @@ SET max_parallel_workers_per_gather = 0;
 SELECT assign_persona_id(features, 'shapes') AS id, count(*) FROM many GROUP BY 1 ORDER BY 1;
 RESET ALL;
 SELECT 1 AS still_connected;
+
+-- Far beyond the range where squared distances fit in float8, the nearest persona, the
+-- runner-up and the distances are still right.
+SELECT persona.import_centroids('far', '{{0,0},{5e199,-5e199},{-5e199,5e199}}',
+                                features => '{a,b}', promote => true) AS version;
+SELECT persona_id, distance, runner_up_id, runner_up_distance
+  FROM persona.nearest('{1e200,-1e200}', 'far');
+SELECT assign_persona_id('{1e200,-1e200}', 'far') AS id;
+SELECT persona.drop_model('far');
