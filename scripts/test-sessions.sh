@@ -151,17 +151,18 @@ q > /dev/null <<'SQL'
 CREATE TABLE million AS
 SELECT g AS id, random() AS a, random() AS b, random() AS c, random() AS d, random() AS e
   FROM generate_series(1, 1000000) AS g;
-CREATE VIEW million_shifted AS SELECT id, a + 0.5 AS a, b, c, d, e FROM million;
+CREATE VIEW million_shifted AS
+SELECT id, a + 0.5 AS a, b + 0.5 AS b, c + 0.5 AS c, d + 0.5 AS d, e + 0.5 AS e FROM million;
 SELECT persona.import_centroids('mil', '{{0.25,0.25,0.25,0.25,0.25},{0.75,0.75,0.75,0.75,0.75}}',
                                 NULL, '{a,b,c,d,e}');
 SELECT persona.set_baseline('mil', 'million');
 SQL
-# Runs a statement under a 500 ms statement_timeout; prints "cancelled" when it ended with the
+# Runs a statement under a 100 ms statement_timeout; prints "cancelled" when it ended with the
 # timeout's error within 3 s (about a second after the timeout, with room for a loaded machine).
 cancelled_in_time() {
     local start end
     start=$(date +%s%N)
-    PGOPTIONS="-c statement_timeout=500" q -c "$1" > "$WORK/timeout.log" 2>&1 || true
+    PGOPTIONS="-c statement_timeout=100" q -c "$1" > "$WORK/timeout.log" 2>&1 || true
     end=$(date +%s%N)
     if ! grep -q 'canceling statement due to statement timeout' "$WORK/timeout.log"; then
         echo "not cancelled: $(head -c 200 "$WORK/timeout.log")"
@@ -181,7 +182,7 @@ check "none left a version or a report" "1|0" \
     "$(q -c "SELECT (SELECT count(*) FROM persona.model_versions WHERE model = 'mil'),
                     (SELECT count(*) FROM persona.drift_reports WHERE model = 'mil')")"
 check "a cancelled retrain releases its lock in the session that goes on" "0" \
-    "$(PGOPTIONS="-c statement_timeout=500" psql -X -qAt -d persona_sessions \
+    "$(PGOPTIONS="-c statement_timeout=100" psql -X -qAt -d persona_sessions \
         -c "CALL persona.retrain_if_drifted('mil', 'million_shifted')" \
         -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
                AND pid = pg_backend_pid()" 2> /dev/null)"
