@@ -49,9 +49,17 @@ pub fn nearest_index(x: &[f64], centroids: &[f64]) -> usize {
         }
     }
     if best_d2 == f64::INFINITY {
-        return nearest(x, centroids).best;
+        return nearest_index_far(x, centroids);
     }
     best
+}
+
+/// [`nearest_index`] when every squared distance overflowed: out of line, so that the hot
+/// loop stays as small as it was.
+#[cold]
+#[inline(never)]
+fn nearest_index_far(x: &[f64], centroids: &[f64]) -> usize {
+    nearest(x, centroids).best
 }
 
 /// Nearest and runner-up centroid of `x`; ties go to the lower index for both places.

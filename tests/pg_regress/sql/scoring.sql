@@ -114,3 +114,33 @@ SELECT persona_id, distance, runner_up_id, runner_up_distance
   FROM persona.nearest('{1e200,-1e200}', 'far');
 SELECT assign_persona_id('{1e200,-1e200}', 'far') AS id;
 SELECT persona.drop_model('far');
+
+-- Arrays read from a table arrive in every on-disk form: small ones with a short header,
+-- large ones compressed inline or stored out of line; each scores like the same literal.
+CREATE TABLE stored_vectors (id integer, features float8[]);
+INSERT INTO stored_vectors VALUES (1, '{1,1}'), (2, '{9,1}'), (3, '{1,9}'), (4, '{NaN,1}');
+SET persona.invalid_features = 'null';
+SELECT id, assign_persona(features, 'shapes') AS persona,
+       assign_persona_id(features, 'shapes') AS id_
+  FROM stored_vectors ORDER BY id;
+RESET persona.invalid_features;
+SELECT persona.import_centroids('wide', ARRAY[array_fill(0::float8, ARRAY[2000]),
+                                              array_fill(1::float8, ARRAY[2000])],
+                                promote => true) AS version;
+CREATE TABLE wide_compressed (id integer, features float8[]);
+CREATE TABLE wide_external (id integer, features float8[]);
+ALTER TABLE wide_external ALTER features SET STORAGE EXTERNAL;
+INSERT INTO wide_compressed VALUES (1, array_fill(0.9::float8, ARRAY[2000])),
+                                   (2, array_fill(0.1::float8, ARRAY[2000]));
+INSERT INTO wide_external VALUES (1, array_fill(0.9::float8, ARRAY[2000])),
+                                 (2, array_fill(0.1::float8, ARRAY[2000]));
+-- 16,024 bytes raw: compressed to a few hundred bytes, or moved out of line as it is.
+SELECT 'compressed' AS storage, id, assign_persona_id(features, 'wide') AS persona_id,
+       pg_column_size(features) < 1000 AS compressed
+  FROM wide_compressed
+UNION ALL
+SELECT 'external', id, assign_persona_id(features, 'wide'), pg_column_size(features) < 1000
+  FROM wide_external
+ ORDER BY 1, 2;
+SELECT persona.drop_model('wide');
+DROP TABLE stored_vectors, wide_compressed, wide_external;
