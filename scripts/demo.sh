@@ -5,19 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
+# shellcheck source=scripts/sample-data.sh
+. scripts/sample-data.sh
 
 PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATABASE IF EXISTS persona_demo" -c "CREATE DATABASE persona_demo"
 export PGDATABASE=persona_demo
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE EXTENSION persona;
-CREATE TABLE vendor_personas (persona text, x1 float8, x2 float8, x3 float8, x4 float8,
-    x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8);
-\copy vendor_personas FROM '$DATA/seed_personas.csv' WITH (FORMAT csv, HEADER)
-CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
-    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
-\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+$(sample_tables_sql)
 SQL
 psql -X -v ON_ERROR_STOP=1 -f demo/label_survey.sql
 psql -X -v ON_ERROR_STOP=1 -f demo/fit_personas.sql

@@ -48,13 +48,7 @@ fresh_db persona_report
 psql -X -q -v ON_ERROR_STOP=1 -d persona_report > /dev/null <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION persona;
-CREATE TABLE vendor_personas (persona text, x1 float8, x2 float8, x3 float8, x4 float8,
-    x5 float8, x6 float8, x7 float8, x8 float8, x9 float8, x10 float8);
-\copy vendor_personas FROM '$DATA/seed_personas.csv' WITH (FORMAT csv, HEADER)
-CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
-    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
-\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+$(sample_tables_sql)
 SELECT persona.import_centroids('vendor',
     array_agg(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10] ORDER BY persona),
     '{Sustainable Steve,Eco-Conscious Haley,Budget-Minded Ben}',

@@ -16,10 +16,7 @@ q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 fresh_db "$DB"
 q > /dev/null <<SQL
 CREATE EXTENSION persona;
-CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
-    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
-\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+$(sample_tables_sql)
 CREATE TABLE fresh AS SELECT * FROM survey WHERE survey_date = '2025-01-01';
 SELECT persona.fit('conc', 'fresh', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 3, n_init => 1,
                    promote => true);

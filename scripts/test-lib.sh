@@ -1,9 +1,11 @@
 # Shared by the shell-driven tests, sourced from the repository's top folder: the private
-# cluster's connection settings, DATA (the sample data), WORK (a scratch folder removed at
-# exit, with any background job), fresh_db, and `check NAME EXPECTED ACTUAL`, which prints a
-# TAP-like "ok - NAME" or "not ok - NAME: expected ..., got ..." line and counts it.
+# cluster's connection settings, sample_tables_sql (scripts/sample-data.sh), WORK (a scratch
+# folder removed at exit, with any background job), fresh_db, and `check NAME EXPECTED
+# ACTUAL`, which prints a TAP-like "ok - NAME" or "not ok - NAME: expected ..., got ..." line
+# and counts it.
 eval "export $(bash scripts/cluster.sh env)"
-DATA="$(pwd)/data"
+# shellcheck source=scripts/sample-data.sh
+. scripts/sample-data.sh
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 passed=0

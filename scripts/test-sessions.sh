@@ -22,10 +22,7 @@ psql -X -q -d persona -c "SELECT cron.unschedule(jobid) FROM cron.job
 q > /dev/null <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION persona;
-CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
-    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
-\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+$(sample_tables_sql)
 CREATE VIEW survey_jan AS SELECT * FROM survey WHERE survey_date = '2025-01-01';
 CREATE VIEW survey_current AS SELECT * FROM survey WHERE survey_date = '2025-05-01';
 SELECT persona.fit('dtc', 'survey_jan', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k_min => 2,
@@ -119,27 +116,27 @@ check "and says so" "1" "$(grep -c 'already running; this call is skipped' "$WOR
 echo "== pg_cancel_backend stops a long fit at once, leaving nothing behind"
 q -c "CREATE TABLE big AS SELECT g AS id, random() AS a, random() AS b, random() AS c,
              random() AS d, random() AS e FROM generate_series(1, 300000) g" > /dev/null
-PGAPPNAME=persona-cancel-test q -c "SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100,
-                                       max_iter => 500)" > "$WORK/cancel.log" 2>&1 &
-fitting=$!
-sleep 2
-q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
-       WHERE application_name = 'persona-cancel-test'" > /dev/null
-# This fit takes minutes when left alone; the cancel must end it, with the cancel's error.
-wait "$fitting" || true
+# Starts a fit that takes minutes when left alone, as application NAME, sends it SIGNAL
+# (pg_cancel_backend or pg_terminate_backend) two seconds later and waits for it to end; its
+# output is left in $WORK/NAME.log.
+interrupt_fit() {
+    local name=$1 signal=$2 fitting
+    PGAPPNAME=$name q -c "SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100,
+                                             max_iter => 500)" > "$WORK/$name.log" 2>&1 &
+    fitting=$!
+    sleep 2
+    q -c "SELECT $signal(pid) FROM pg_stat_activity WHERE application_name = '$name'" \
+        > /dev/null
+    wait "$fitting" || true
+}
+interrupt_fit cancel pg_cancel_backend
 check "the fit was cancelled" "1" \
     "$(grep -c 'canceling statement due to user request' "$WORK/cancel.log" || true)"
 check "and registered nothing" "0" \
     "$(q -c "SELECT count(*) FROM persona.registered_models WHERE model = 'huge'")"
 
 echo "== a fit ended by pg_terminate_backend leaves no partial version"
-PGAPPNAME=persona-terminate-test q -c "SELECT persona.fit('huge', 'big', '{a,b,c,d,e}', k => 100,
-                                          max_iter => 500)" > "$WORK/terminate.log" 2>&1 &
-fitting=$!
-sleep 2
-q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-       WHERE application_name = 'persona-terminate-test'" > /dev/null
-wait "$fitting" || true
+interrupt_fit terminate pg_terminate_backend
 check "the fit's session was terminated" "1" \
     "$(grep -c 'terminating connection due to administrator command' "$WORK/terminate.log" || true)"
 check "and nothing of it is left" "0|0" \

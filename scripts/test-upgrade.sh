@@ -29,10 +29,7 @@ for script in sql/persona--*.sql; do
     fresh_db "$db"
     q > /dev/null <<SQL
 CREATE EXTENSION persona VERSION '$old';
-CREATE TABLE survey (customer_id integer PRIMARY KEY, survey_date date,
-    x1 float8, x2 float8, x3 float8, x4 float8, x5 float8,
-    x6 float8, x7 float8, x8 float8, x9 float8, x10 float8, true_persona text);
-\copy survey FROM '$DATA/survey_2025.csv' WITH (FORMAT csv, HEADER)
+$(sample_tables_sql)
 CREATE VIEW survey_jan AS SELECT * FROM survey WHERE survey_date = '2025-01-01';
 SELECT persona.import_centroids('vendor',
     (SELECT array_agg(ARRAY[x1, x2, x3, x4, x5, x6, x7, x8, x9, x10] ORDER BY persona)
