@@ -78,6 +78,9 @@ for event in drift_found version_trained; do
 done
 check "a job pg_cron never started leaves no job row" "0" \
     "$(q -c "SELECT count(*) FROM persona.jobs WHERE model = 'unreached'")"
+# Stale counts from the promotion for a model never retrained: make it two months old.
+q -c "UPDATE persona.model_events SET changed_at = changed_at - interval '2 months'
+       WHERE model = 'unreached'"
 check "and the model is stale" "unreached" \
     "$(q -c "SELECT model FROM persona.stale_models WHERE model IN ('dtc', 'unreached')")"
 

@@ -119,6 +119,10 @@ BEGIN
     IF btrim(label) = '' THEN
         RAISE EXCEPTION 'label must not be empty' USING ERRCODE = '22023';
     END IF;
+    IF char_length(label) > 200 THEN
+        RAISE EXCEPTION 'label must be at most 200 characters, got %', char_length(label)
+            USING ERRCODE = '22023';
+    END IF;
     SELECT v.labels INTO v_labels FROM persona.model_versions v
      WHERE v.model = label.model AND v.version = label.version FOR UPDATE;
     IF NOT FOUND THEN

@@ -2,7 +2,8 @@
 
 -- Restores the version that was production before the current one was promoted. The history
 -- is the sequence of promotions in persona.model_events, so a second rollback goes back
--- one promotion further: after promoting 1, 2 and 3, rollbacks return 2, then 1.
+-- one promotion further: after promoting 1, 2 and 3, rollbacks return 2, then 1; after
+-- promoting 1, 2 and 1 again, they return 2, then 1, then none.
 CREATE FUNCTION persona.rollback(model text)
 RETURNS integer
 LANGUAGE plpgsql
@@ -10,7 +11,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_current integer;
-    v_since bigint;
+    v_stack integer[] := '{}';
+    v_event record;
     v_target integer;
 BEGIN
     IF model IS NULL THEN
@@ -23,18 +25,23 @@ BEGIN
     END IF;
     SELECT v.version INTO v_current FROM persona.model_versions v
      WHERE v.model = rollback.model AND v.stage = 'production';
-    -- The production version just before the current one was promoted (not returned to by
-    -- a rollback), so that successive rollbacks walk back through the promotions.
-    SELECT max(e.event_id) INTO v_since FROM persona.model_events e
-     WHERE e.model = rollback.model AND e.version = v_current AND e.to_stage = 'production'
-       AND e.reason NOT LIKE 'rollback from version %';
-    SELECT e.version INTO v_target FROM persona.model_events e
-     WHERE e.model = rollback.model AND e.to_stage = 'production'
-       AND e.event_id < coalesce(v_since, 0)
-       AND e.version IS DISTINCT FROM v_current
-       AND EXISTS (SELECT 1 FROM persona.model_versions v
-                    WHERE v.model = e.model AND v.version = e.version)
-     ORDER BY e.event_id DESC LIMIT 1;
+    IF v_current IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no production version to roll back from', model
+            USING ERRCODE = '55000';
+    END IF;
+    -- The promotions form a stack: a promotion pushes its version, a rollback pops one. The
+    -- target is the version under the top, so successive rollbacks walk back one promotion
+    -- at a time and end when there is none, whatever was promoted in between.
+    FOR v_event IN SELECT e.version, e.reason FROM persona.model_events e
+                    WHERE e.model = rollback.model AND e.to_stage = 'production'
+                    ORDER BY e.event_id LOOP
+        IF v_event.reason LIKE 'rollback from version %' THEN
+            v_stack := v_stack[1:cardinality(v_stack) - 1];
+        ELSE
+            v_stack := v_stack || v_event.version;
+        END IF;
+    END LOOP;
+    v_target := v_stack[cardinality(v_stack) - 1];
     IF v_target IS NULL THEN
         RAISE EXCEPTION 'model "%" has no earlier production version to roll back to', model
             USING ERRCODE = '55000';

@@ -93,6 +93,99 @@ BEGIN
 END;
 $$;
 
+-- A retrain whose new version is not promoted says why (NOTICE and a NOTIFY event).
+CREATE OR REPLACE FUNCTION persona._retrain_step(p_model text, p_source regclass, p_promote text,
+    OUT status text, OUT report_id bigint, OUT rows_used bigint, OUT new_version integer,
+    OUT fingerprint text, OUT events jsonb)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_prod persona.model_versions;
+    v_params jsonb;
+    v_drift boolean;
+    v_metric text;
+    v_new_score float8;
+    v_old_score float8;
+BEGIN
+    events := '[]';
+    SELECT * INTO v_prod FROM persona.model_versions v
+     WHERE v.model = p_model AND v.stage = 'production';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" has no production version to check against', p_model
+            USING ERRCODE = '55000';
+    END IF;
+    SELECT c.report_id, c.dataset_drift INTO report_id, v_drift
+      FROM persona.check_drift(p_model, p_source) c;
+    SELECT r.n_current INTO rows_used FROM persona.drift_reports r
+     WHERE r.report_id = _retrain_step.report_id;
+    IF v_drift IS NULL THEN
+        status := 'insufficient data';
+        RETURN;
+    ELSIF NOT v_drift THEN
+        status := 'no drift';
+        RETURN;
+    END IF;
+    events := events || jsonb_build_object('event', 'drift_found', 'version', v_prod.version,
+                                           'report_id', report_id);
+    fingerprint := persona.source_fingerprint(p_source, v_prod.features);
+    IF EXISTS (SELECT 1 FROM persona.jobs j
+                WHERE j.model = p_model AND j.fingerprint = _retrain_step.fingerprint
+                  AND j.status IN ('trained', 'promoted')) THEN
+        status := 'unchanged';
+        RETURN;
+    END IF;
+    -- The production version's settings, its k search range included; fit's defaults for
+    -- imported centroids.
+    SELECT r.params INTO v_params FROM persona.fit_runs r WHERE r.run_id = v_prod.run_id;
+    v_params := coalesce(v_params, '{}');
+    v_metric := coalesce(v_params->>'select_by', 'silhouette');
+    new_version := persona.fit(p_model, p_source, v_prod.features,
+        k_min => coalesce((v_params->>'k_min')::int, 2),
+        k_max => coalesce((v_params->>'k_max')::int, 10),
+        standardize => coalesce((v_params->>'standardize')::boolean, true),
+        n_init => coalesce((v_params->>'n_init')::int, 10),
+        max_iter => coalesce((v_params->>'max_iter')::int, 300),
+        tol => coalesce((v_params->>'tol')::float8, 1e-4),
+        seed => coalesce((v_params->>'seed')::bigint, 0),
+        select_by => v_metric);
+    status := 'trained';
+    events := events || jsonb_build_object('event', 'version_trained', 'version', new_version,
+                                           'report_id', report_id);
+    IF p_promote = 'auto' THEN
+        SELECT (r.metrics->>v_metric)::float8 INTO v_new_score FROM persona.fit_runs r
+         WHERE r.model = p_model AND r.version = new_version;
+        v_old_score := (persona.evaluate(p_model, v_prod.version, p_source)->>v_metric)::float8;
+        IF persona._at_least_as_good(v_metric, v_new_score, v_old_score) THEN
+            PERFORM persona.promote(p_model, new_version);
+            UPDATE persona.model_events e
+               SET report_id = _retrain_step.report_id,
+                   reason = format('promoted by retrain_if_drifted: %s %s vs %s', v_metric,
+                                   round(v_new_score::numeric, 6), round(v_old_score::numeric, 6))
+             WHERE e.event_id = (SELECT max(e2.event_id) FROM persona.model_events e2
+                                  WHERE e2.model = p_model AND e2.version = new_version);
+            status := 'promoted';
+            events := events || jsonb_build_object('event', 'version_promoted',
+                                                   'version', new_version,
+                                                   'report_id', report_id);
+        ELSE
+            RAISE NOTICE 'version % of model "%" stays in staging: %', new_version, p_model,
+                CASE WHEN v_new_score IS NULL THEN format('its %s is undefined', v_metric)
+                     ELSE format('its %s (%s) is worse than production''s (%s)', v_metric,
+                                 round(v_new_score::numeric, 6), round(v_old_score::numeric, 6))
+                END
+                USING HINT = 'persona.promote makes it the production version anyway.';
+            events := events || jsonb_build_object('event', 'version_kept_in_staging',
+                                                   'version', new_version,
+                                                   'report_id', report_id,
+                                                   'metric', v_metric,
+                                                   'score', v_new_score::text,
+                                                   'production_score', v_old_score::text);
+        END IF;
+    END IF;
+END;
+$$;
+
 -- Successive rollbacks walk back through the promotions; the stage switch refuses a version
 -- that does not exist.
 CREATE OR REPLACE FUNCTION persona.rollback(model text)
@@ -102,7 +195,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_current integer;
-    v_since bigint;
+    v_stack integer[] := '{}';
+    v_event record;
     v_target integer;
 BEGIN
     IF model IS NULL THEN
@@ -115,18 +209,23 @@ BEGIN
     END IF;
     SELECT v.version INTO v_current FROM persona.model_versions v
      WHERE v.model = rollback.model AND v.stage = 'production';
-    -- The production version just before the current one was promoted (not returned to by
-    -- a rollback), so that successive rollbacks walk back through the promotions.
-    SELECT max(e.event_id) INTO v_since FROM persona.model_events e
-     WHERE e.model = rollback.model AND e.version = v_current AND e.to_stage = 'production'
-       AND e.reason NOT LIKE 'rollback from version %';
-    SELECT e.version INTO v_target FROM persona.model_events e
-     WHERE e.model = rollback.model AND e.to_stage = 'production'
-       AND e.event_id < coalesce(v_since, 0)
-       AND e.version IS DISTINCT FROM v_current
-       AND EXISTS (SELECT 1 FROM persona.model_versions v
-                    WHERE v.model = e.model AND v.version = e.version)
-     ORDER BY e.event_id DESC LIMIT 1;
+    IF v_current IS NULL THEN
+        RAISE EXCEPTION 'model "%" has no production version to roll back from', model
+            USING ERRCODE = '55000';
+    END IF;
+    -- The promotions form a stack: a promotion pushes its version, a rollback pops one. The
+    -- target is the version under the top, so successive rollbacks walk back one promotion
+    -- at a time and end when there is none, whatever was promoted in between.
+    FOR v_event IN SELECT e.version, e.reason FROM persona.model_events e
+                    WHERE e.model = rollback.model AND e.to_stage = 'production'
+                    ORDER BY e.event_id LOOP
+        IF v_event.reason LIKE 'rollback from version %' THEN
+            v_stack := v_stack[1:cardinality(v_stack) - 1];
+        ELSE
+            v_stack := v_stack || v_event.version;
+        END IF;
+    END LOOP;
+    v_target := v_stack[cardinality(v_stack) - 1];
     IF v_target IS NULL THEN
         RAISE EXCEPTION 'model "%" has no earlier production version to roll back to', model
             USING ERRCODE = '55000';
@@ -168,6 +267,58 @@ BEGIN
      WHERE model = p_model AND version = p_version;
     INSERT INTO persona.model_events (model, version, from_stage, to_stage, reason)
     VALUES (p_model, p_version, v_stage, 'production', p_reason);
+END;
+$$;
+
+-- A model never retrained is stale only once its promotion is older than twice the interval.
+CREATE OR REPLACE VIEW persona.stale_models AS
+SELECT s.model, s.last_success_at, s.last_status, s.failures_since_success,
+       i.expected AS expected_interval
+  FROM persona.job_status s
+  CROSS JOIN LATERAL (SELECT coalesce(nullif(current_setting('persona.retrain_interval', true),
+                                             ''), '1 month')::interval AS expected) i
+  CROSS JOIN LATERAL (SELECT max(e.changed_at) AS since FROM persona.model_events e
+                       WHERE e.model = s.model AND e.to_stage = 'production') p
+ WHERE EXISTS (SELECT 1 FROM persona.model_versions v
+                WHERE v.model = s.model AND v.stage = 'production')
+   AND coalesce(s.last_success_at, p.since) < now() - 2 * i.expected;
+
+-- Labels are kept to 200 characters, like model names.
+CREATE OR REPLACE FUNCTION persona.label(model text, version integer, persona_id integer, label text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_labels text[];
+BEGIN
+    IF model IS NULL OR version IS NULL OR persona_id IS NULL OR label IS NULL THEN
+        RAISE EXCEPTION 'model, version, persona_id and label must not be null'
+            USING ERRCODE = '22004';
+    END IF;
+    IF btrim(label) = '' THEN
+        RAISE EXCEPTION 'label must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF char_length(label) > 200 THEN
+        RAISE EXCEPTION 'label must be at most 200 characters, got %', char_length(label)
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT v.labels INTO v_labels FROM persona.model_versions v
+     WHERE v.model = label.model AND v.version = label.version FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'version % of model "%" does not exist', version, model
+            USING ERRCODE = '42704', HINT = 'The versions of a model are listed in persona.models.';
+    END IF;
+    IF persona_id < 1 OR persona_id > cardinality(v_labels) THEN
+        RAISE EXCEPTION 'persona_id % is out of range: version % has personas 1 to %',
+            persona_id, version, cardinality(v_labels) USING ERRCODE = '22023';
+    END IF;
+    IF label = ANY (v_labels) AND v_labels[persona_id] <> label THEN
+        RAISE EXCEPTION 'label "%" is already used by another persona of this version', label
+            USING ERRCODE = '23505';
+    END IF;
+    UPDATE persona.model_versions v SET labels[persona_id] = label.label
+     WHERE v.model = label.model AND v.version = label.version;
 END;
 $$;
 

@@ -201,6 +201,19 @@ BEGIN
             events := events || jsonb_build_object('event', 'version_promoted',
                                                    'version', new_version,
                                                    'report_id', report_id);
+        ELSE
+            RAISE NOTICE 'version % of model "%" stays in staging: %', new_version, p_model,
+                CASE WHEN v_new_score IS NULL THEN format('its %s is undefined', v_metric)
+                     ELSE format('its %s (%s) is worse than production''s (%s)', v_metric,
+                                 round(v_new_score::numeric, 6), round(v_old_score::numeric, 6))
+                END
+                USING HINT = 'persona.promote makes it the production version anyway.';
+            events := events || jsonb_build_object('event', 'version_kept_in_staging',
+                                                   'version', new_version,
+                                                   'report_id', report_id,
+                                                   'metric', v_metric,
+                                                   'score', v_new_score::text,
+                                                   'production_score', v_old_score::text);
         END IF;
     END IF;
 END;
@@ -223,17 +236,20 @@ SELECT m.model,
                       ORDER BY j.job_id DESC LIMIT 1) ok ON true;
 
 -- Models with a production version whose retraining has not succeeded within twice the
--- expected interval (setting persona.retrain_interval, default 1 month): this also catches
--- runs that pg_cron never started.
+-- expected interval (setting persona.retrain_interval, default 1 month), counted from the last
+-- success or, for a model never retrained, from its last promotion: this also catches runs
+-- that pg_cron never started, without flagging a model promoted a moment ago.
 CREATE VIEW persona.stale_models AS
 SELECT s.model, s.last_success_at, s.last_status, s.failures_since_success,
        i.expected AS expected_interval
   FROM persona.job_status s
   CROSS JOIN LATERAL (SELECT coalesce(nullif(current_setting('persona.retrain_interval', true),
                                              ''), '1 month')::interval AS expected) i
+  CROSS JOIN LATERAL (SELECT max(e.changed_at) AS since FROM persona.model_events e
+                       WHERE e.model = s.model AND e.to_stage = 'production') p
  WHERE EXISTS (SELECT 1 FROM persona.model_versions v
                 WHERE v.model = s.model AND v.stage = 'production')
-   AND (s.last_success_at IS NULL OR s.last_success_at < now() - 2 * i.expected);
+   AND coalesce(s.last_success_at, p.since) < now() - 2 * i.expected;
 
 COMMENT ON TABLE persona.jobs IS 'Every call of persona.retrain_if_drifted, kept even when it fails.';
 COMMENT ON COLUMN persona.jobs.status IS

@@ -53,7 +53,10 @@ fn fit(
         select_by,
     };
     let plan = Plan::new(&model, source, features, args, init).or_raise();
-    run(&model, &plan, promote.unwrap_or(false)).or_raise()
+    let promote = promote
+        .ok_or_else(|| null_value("promote must not be null"))
+        .or_raise();
+    run(&model, &plan, promote).or_raise()
 }
 
 /// The raw optional arguments, before checking.
@@ -117,8 +120,13 @@ impl Plan {
             )));
         }
         let seed = a.seed.ok_or_else(|| null_value("seed must not be null"))? as u64;
-        let select_by = Metric::from_name(a.select_by.unwrap_or("silhouette"))?;
-        let standardize = a.standardize.unwrap_or(true);
+        let select_by = a
+            .select_by
+            .ok_or_else(|| null_value("select_by must not be null"))?;
+        let select_by = Metric::from_name(select_by)?;
+        let standardize = a
+            .standardize
+            .ok_or_else(|| null_value("standardize must not be null"))?;
         let params = json!({
             "source": source.relation, "features": features, "k_min": ks.start(),
             "k_max": ks.end(), "standardize": standardize, "n_init": n_init,

@@ -44,7 +44,8 @@ fn import(
         centroids: rows,
         scaler: None,
     };
-    register(&version, "import", promote.unwrap_or(true))
+    let promote = promote.ok_or_else(|| null_value("promote must not be null"))?;
+    register(&version, "import", promote)
 }
 
 /// A validated version, ready to store.
@@ -105,8 +106,8 @@ pub fn model_name(model: Option<&str>) -> Result<String> {
     }
 }
 
-/// The longest model name a new version may have: names show up in hints, NOTIFY payloads
-/// and GUI grids, so a name is kept to a readable length.
+/// The longest model name or persona label a new version may have: names show up in hints,
+/// NOTIFY payloads and GUI grids, so a name is kept to a readable length.
 const MAX_MODEL_NAME: usize = 200;
 
 /// A model name for a new version: [`model_name`], and no longer than [`MAX_MODEL_NAME`].
@@ -155,6 +156,12 @@ fn names(
         if out.contains(&name) {
             return Err(invalid(format!(
                 "{what} must be distinct, \"{name}\" appears twice"
+            )));
+        }
+        if name.chars().count() > MAX_MODEL_NAME {
+            return Err(invalid(format!(
+                "{what} must be at most {MAX_MODEL_NAME} characters each (element {})",
+                i + 1
             )));
         }
         out.push(name);

@@ -83,7 +83,10 @@ fn import_model(
     let doc = doc
         .ok_or_else(|| null_value("doc must not be null"))
         .or_raise();
-    import(&doc.0, model, promote.unwrap_or(false)).or_raise()
+    let promote = promote
+        .ok_or_else(|| null_value("promote must not be null"))
+        .or_raise();
+    import(&doc.0, model, promote).or_raise()
 }
 
 fn import(text: &str, model: Option<&str>, promote: bool) -> Result<i32> {

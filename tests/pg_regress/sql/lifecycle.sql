@@ -53,6 +53,18 @@ SELECT version, stage FROM persona.models WHERE model = 'steady' ORDER BY versio
 SELECT persona.rollback('steady') AS restored_again;
 SELECT regress.try($$SELECT persona.rollback('steady')$$) AS restored_thrice;
 SELECT version FROM persona.models WHERE model = 'steady' AND stage = 'production';
+-- Re-promoting an archived version does not make rollbacks go round in circles: promote 1,
+-- 2, 1 again, and rollbacks give 2, then 1, then none.
+SELECT persona.import_centroids('circle', '{{1}}') AS v1;
+SELECT persona.import_centroids('circle', '{{2}}') AS v2;
+SELECT persona.promote('circle', 1);
+SELECT persona.rollback('circle') AS first;
+SELECT persona.rollback('circle') AS second;
+SELECT regress.try($$SELECT persona.rollback('circle')$$) AS third;
+SELECT persona.drop_model('circle');
+SELECT persona.import_centroids('never', '{{1}}', promote => false) AS staging_only;
+SELECT regress.try($$SELECT persona.rollback('never')$$);
+SELECT persona.drop_model('never');
 -- The internal stage switch refuses a version that does not exist.
 SELECT regress.try($$SELECT persona._set_production('steady', 99, 'x')$$);
 SELECT version, from_stage, to_stage, reason FROM persona.model_events

@@ -32,6 +32,15 @@ SELECT e.version, e.to_stage, e.report_id = j.report_id AS same_report,
 SELECT r.dataset_drift, r.share FROM persona.drift_reports r
   JOIN persona.jobs j USING (report_id) WHERE j.model = 'dtc' AND j.status = 'promoted';
 
+-- A new version that does not score at least as well stays in staging and says why: with one
+-- persona the silhouette is undefined, so auto promotes nothing.
+SELECT persona.fit('one', 'survey_jan', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 1,
+                   promote => true) AS version;
+CALL persona.retrain_if_drifted('one', 'survey_may', 'auto');
+SELECT status, new_version FROM persona.jobs WHERE model = 'one';
+SELECT version, stage FROM persona.models WHERE model = 'one' ORDER BY version;
+SELECT persona.drop_model('one');
+
 -- Manual mode registers a staging version; the same data again trains nothing new.
 SELECT persona.fit('manual', 'survey_jan', '{x1,x2,x3,x4,x5,x6,x7,x8,x9,x10}', k => 3,
                    n_init => 2, promote => true) AS version;
@@ -90,6 +99,11 @@ SELECT status, error FROM persona.jobs WHERE model = 'draft';
 SELECT model, last_status, last_success_at IS NOT NULL AS succeeded, failures_since_success
   FROM persona.job_status WHERE model IN ('dtc', 'manual', 'vendor') ORDER BY model;
 SET persona.retrain_interval = '1 hour';
+SELECT model, last_success_at IS NULL AS never FROM persona.stale_models
+ WHERE model IN ('dtc', 'manual', 'vendor') ORDER BY model;
+-- A model never retrained counts from its promotion: once that is old, it is stale.
+UPDATE persona.model_events SET changed_at = changed_at - interval '3 hours'
+ WHERE model = 'vendor';
 SELECT model, last_success_at IS NULL AS never FROM persona.stale_models
  WHERE model IN ('dtc', 'manual', 'vendor') ORDER BY model;
 UPDATE persona.jobs SET finished_at = finished_at - interval '3 hours' WHERE model = 'manual';
